@@ -45,10 +45,42 @@ pub struct PlanInput {
     pub warn: bool,
 }
 
+/// `--target` and `--from`: part of the plan (`wfc plan`, `wfc run`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct SelectArgs {
+    /// Run only this step and what it needs (repeatable; a loop's step
+    /// name stands for all its iterations, `'build[eu]'` for one).
+    #[arg(long, value_name = "STEP", add = ArgValueCompleter::new(complete::names::steps_in_file))]
+    pub target: Vec<String>,
+    /// Run this step and everything after it (repeatable); the steps they
+    /// need that do not run are taken from the last run that had them.
+    #[arg(long, value_name = "STEP", add = ArgValueCompleter::new(complete::names::steps_in_file))]
+    pub from: Vec<String>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> plan::select::Selection {
+        plan::select::Selection {
+            targets: self.target.clone(),
+            from: self.from.clone(),
+        }
+    }
+
+    /// Cuts `plan` down to the selection, or prints why not (exit 2).
+    pub fn apply(&self, plan: &mut plan::Plan) -> Result<(), ExitCode> {
+        plan::select::select(plan, &self.selection()).map_err(|d| {
+            super::print_diagnostic(&d);
+            ExitCode::from(2)
+        })
+    }
+}
+
 #[derive(Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub input: PlanInput,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// `text` (for people), `json` (for tools, see docs/plan.md), `dot` (Graphviz) or `mermaid`.
     #[arg(long, value_enum, default_value_t)]
     pub format: PlanFormat,
@@ -71,6 +103,9 @@ pub enum PlanFormat {
 pub fn run(args: PlanArgs) -> ExitCode {
     match compile(&args.input) {
         Ok((mut plan, wf, source)) => {
+            if let Err(code) = args.select.apply(&mut plan) {
+                return code;
+            }
             wfc_launch::estimates::from_dir(&mut plan, &args.input.store.dir_for(&args.input.file));
             match now() {
                 Ok(now) => plan.set_fire_times(now),

@@ -131,6 +131,8 @@ struct Row {
     restored: bool,
     /// Up to date with this run: not run (a step with `sources`).
     up_to_date: Option<String>,
+    /// Taken from that run by `--from` (not up to date: not looked at).
+    taken: bool,
 }
 
 impl Display {
@@ -286,6 +288,7 @@ impl Inner {
                     optional: false,
                     restored: false,
                     up_to_date: None,
+                    taken: false,
                 });
                 let i = self.rows.len() - 1;
                 let names = self.index.entry(key.graph.clone()).or_default();
@@ -461,13 +464,18 @@ impl Recorder for Display {
                 }
             }
             // Read before `count_done`, which may drop the row.
-            let origin = d.row(step).up_to_date.clone();
+            let (origin, taken) = (d.row(step).up_to_date.clone(), d.row(step).taken);
             d.count_done(step, e.status);
             let mut line = d.prefix(step);
             line.push(' ');
             if let Some(run) = origin.filter(|_| e.status == StepStatus::Succeeded) {
-                let word = d.paint("32", "✓ up to date");
-                line.push_str(&format!("{word} (run {run}): not run"));
+                if taken {
+                    let word = d.paint("32", "✓ from run");
+                    line.push_str(&format!("{word} {run} (`--from`): not run"));
+                } else {
+                    let word = d.paint("32", "✓ up to date");
+                    line.push_str(&format!("{word} (run {run}): not run"));
+                }
             } else {
                 d.status_into(&mut line, e.status, e.optional);
             }
@@ -488,7 +496,12 @@ impl Recorder for Display {
 
     fn step_inputs(&mut self, step: &StepKey, inputs: &wfc_contract::up_to_date::StepInputs) {
         let origin = inputs.origin.clone();
-        self.with(|d| d.row(step).up_to_date = origin);
+        let taken = inputs.key.is_empty();
+        self.with(|d| {
+            let row = d.row(step);
+            row.up_to_date = origin;
+            row.taken = taken;
+        });
     }
 
     fn step_restored(&mut self, step: &StepKey) {
@@ -625,6 +638,7 @@ fn summary_table(d: &Inner) -> String {
                     format!("{} (optional)", s.name())
                 }
                 StepStatus::Succeeded if r.restored => "succeeded (earlier)".to_owned(),
+                StepStatus::Succeeded if r.taken => "from run".to_owned(),
                 StepStatus::Succeeded if r.up_to_date.is_some() => "up to date".to_owned(),
                 _ => s.name().to_owned(),
             };

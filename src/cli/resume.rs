@@ -139,6 +139,15 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             return code;
         }
     };
+    // A run of `--target` / `--from` goes on with the same part of the plan.
+    let mut plan = plan;
+    let recorded = reuse::read_plan(&store, &id).ok().flatten();
+    if let Some(sel) = recorded.as_ref().and_then(reuse::selection) {
+        if let Err(d) = wfc_plan::select::select(&mut plan, &sel) {
+            super::print_diagnostic(&d);
+            return refuse("its `--target` / `--from` no longer name steps of the workflow");
+        }
+    }
     let file_hash = wfc_store::file_hash(&source.text);
     let shown = input.file.display().to_string();
     let checked = resume::check_plan(&store, &id, &rec, &plan, &wf, &shown, &file_hash);

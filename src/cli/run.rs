@@ -27,6 +27,8 @@ use wfc_run::{RunManager, RunResult};
 pub struct RunArgs {
     #[command(flatten)]
     pub input: PlanInput,
+    #[command(flatten)]
+    pub select: plan_cmd::SelectArgs,
     /// Show the plan (exactly as `wfc plan` does) and run nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -193,6 +195,7 @@ pub fn run(mut args: RunArgs) -> ExitCode {
     if args.dry_run {
         return plan_cmd::run(PlanArgs {
             input: args.input,
+            select: args.select,
             format: args.format,
             diff: None,
         });
@@ -214,7 +217,10 @@ pub fn run(mut args: RunArgs) -> ExitCode {
     // file's warnings; a dry run only shows the plan.
     args.input.ask = !args.dry_run;
     args.input.warn = !args.dry_run;
-    let (plan, wf, source) = match plan_cmd::compile(&args.input) {
+    let (plan, wf, source) = match plan_cmd::compile(&args.input).and_then(|(mut p, w, s)| {
+        args.select.apply(&mut p)?;
+        Ok((p, w, s))
+    }) {
         Ok(x) => x,
         Err(code) => {
             // Dropping the reaper finishes it.
@@ -264,6 +270,31 @@ fn jobs_note(plan: &wfc_plan::Plan) {
     }
 }
 
+/// `--from`: refuses the run (exit 2, nothing recorded) when a step it
+/// takes from an earlier run has none to take, or no store keeps runs.
+fn earlier_results(plan: &wfc_plan::Plan, file: &str, args: &Launch) -> Result<(), ExitCode> {
+    let refuse = |d: wfc_language::diag::Diagnostic| {
+        super::print_diagnostic(&d);
+        ExitCode::from(2)
+    };
+    if !args.record {
+        return Err(refuse(wfc_language::diag::Diagnostic::error(
+            "E0806",
+            "--from takes steps from earlier recorded runs: it cannot go with --no-store",
+        )));
+    }
+    match wfc_launch::incremental::missing_earlier(&args.state_dir, plan, file) {
+        Ok(missing) if missing.is_empty() => Ok(()),
+        Ok(missing) => Err(refuse(wfc_launch::incremental::missing_earlier_error(
+            &missing,
+        ))),
+        Err(e) => Err(refuse(wfc_language::diag::Diagnostic::error(
+            "E0806",
+            format!("--from: the run store cannot be read: {e}"),
+        ))),
+    }
+}
+
 /// What a run needs of its compiled workflow besides the plan.
 pub struct Front {
     /// The IR: the plan's fingerprints and the names the run shows come from it.
@@ -301,6 +332,11 @@ pub fn execute(mut plan: wfc_plan::Plan, front: Front, args: Launch) -> ExitCode
         Ok(b) => b,
         Err(code) => return code,
     };
+    if !plan.earlier.is_empty() && args.resume.is_none() {
+        if let Err(code) = earlier_results(&plan, &file, &args) {
+            return code;
+        }
+    }
     let unknown = wfc_run::gates::unknown_approvals(&plan, &args.exec.approve);
     if !unknown.is_empty() {
         unknown.iter().for_each(super::print_diagnostic);

@@ -121,6 +121,19 @@ fn bash_completes_files_workflows_params_runs_steps_and_gates() {
     );
     // The other workflow of the file has no params.
     assert!(bash(&t, &["wfc", "run", "flows.wf", "other", "-p", ""]).is_empty());
+    // --target / --from: the workflow's steps.
+    assert_eq!(
+        bash(&t, &["wfc", "run", "flows.wf", "--target", ""]),
+        ["build", "ok"]
+    );
+    assert_eq!(
+        bash(&t, &["wfc", "plan", "flows.wf", "--from", "b"]),
+        ["build"]
+    );
+    assert_eq!(
+        bash(&t, &["wfc", "run", "flows.wf", "other", "--target", ""]),
+        ["x"]
+    );
     // RUN: `last` and the recorded run's id.
     let id = {
         let s = t

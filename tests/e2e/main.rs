@@ -75,6 +75,7 @@
 //! Run one area with `cargo test --test e2e run::` (or `exec::`, `store::`…).
 
 mod alerts;
+mod api_targets;
 mod approval_inputs;
 mod architecture;
 mod browser;

@@ -23,7 +23,8 @@ pub struct StepInputs {
     pub deps: String,
     /// What the step itself gave (its masked outputs and kept files), hashed.
     pub gave: String,
-    /// The run it is up to date with (`None`: it ran).
+    /// The run it is up to date with (`None`: it ran). With an empty
+    /// `key`: the run `--from` took it from.
     pub origin: Option<String>,
     /// It ran because `--force` or `--rerun` said so.
     pub forced: bool,
@@ -48,4 +49,10 @@ pub trait UpToDate: Send + Sync {
     /// `key`, with its stored artifact copies still there (`Err`: the
     /// store could not be read; the step then runs).
     fn find(&self, scope: &str, step: &str, key: &str) -> Result<Option<Found>, String>;
+
+    /// `--from`: the latest run of `scope` in which step `step` succeeded,
+    /// whatever its key, with its stored artifact copies still there.
+    fn last(&self, _scope: &str, _step: &str) -> Result<Option<Found>, String> {
+        Ok(None)
+    }
 }

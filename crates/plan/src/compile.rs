@@ -157,6 +157,8 @@ pub fn compile(
         main: main.graph,
         handlers,
         pruned: out.pruned,
+        earlier: Vec::new(),
+        selection: None,
         schedule,
         outputs,
         triggers: super::triggers::plan_triggers(wf),

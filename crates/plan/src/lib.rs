@@ -41,6 +41,7 @@ pub mod required_env;
 pub mod rows;
 pub mod schedule;
 pub mod script;
+pub mod select;
 pub mod settings;
 pub mod strict_json;
 pub mod templates;
@@ -94,6 +95,12 @@ pub struct Plan {
     pub handlers: Vec<HandlerPlan>,
     /// What was left out at plan time, and why.
     pub pruned: Vec<Pruned>,
+    /// `--from`: main-graph instances taken from the last run that had
+    /// them instead of run (sorted; see [`select`]).
+    pub earlier: Vec<InstanceId>,
+    /// `--target` / `--from` as given, when the plan was cut to them:
+    /// recorded with the run, so that `wfc resume` cuts the plan alike.
+    pub selection: Option<select::Selection>,
     /// Estimates, critical path and totals of the main graph.
     pub schedule: Schedule,
     /// The workflow's own outputs, evaluated when the run's steps are done.

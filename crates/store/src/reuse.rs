@@ -119,12 +119,22 @@ fn write_fingerprints(
     }
     out.write_all(b"],\"env\":")?;
     serde_json::to_writer(&mut *out, &wfc_plan::render::json::env_json(plan, wf))?;
+    if let Some(sel) = &plan.selection {
+        out.write_all(b",\"select\":")?;
+        serde_json::to_writer(&mut *out, sel)?;
+    }
     Ok(())
 }
 
 /// The kinds of step whose process gets the workflow's `env { }` (as the
 /// interpreter's `spec.rs` builds them): a change to it changes what they do.
 pub const TAKE_WORKFLOW_ENV: [&str; 4] = ["shell", "docker", "python", "node"];
+
+/// The `--target` / `--from` a run's plan was cut to, from its recorded
+/// fingerprints (`wfc resume` cuts its plan alike).
+pub fn selection(plan: &J) -> Option<wfc_plan::select::Selection> {
+    serde_json::from_value(plan.get("select")?.clone()).ok()
+}
 
 /// Run `id`'s recorded fingerprints (`None`: no such run, no plan recorded,
 /// or unreadable).

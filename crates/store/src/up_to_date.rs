@@ -64,6 +64,7 @@ pub fn latest(
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM step_inputs i {SUCCEEDED}
              WHERE i.scope = ?1 AND i.step = ?2 AND i.run_id <> ?3 AND i.at < ?4
+               AND i.key <> ''
              ORDER BY i.at DESC LIMIT 1"
         ))?
         .query_row(
@@ -145,6 +146,54 @@ impl UpToDate for Lookup {
         let store = self.0.lock().unwrap_or_else(|p| p.into_inner());
         find(&store, scope, step, key).map_err(|e| e.to_string())
     }
+
+    fn last(&self, scope: &str, step: &str) -> Result<Option<Found>, String> {
+        let store = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        last(&store, scope, step).map_err(|e| e.to_string())
+    }
+}
+
+/// `--from`: the latest run of `scope`'s workflow (from the same file) in
+/// which main-graph step `step` succeeded, with its kept copies all there.
+/// An up-to-date or restored step names the run that ran it.
+pub fn last(store: &Store, scope: &str, step: &str) -> crate::Result<Option<Found>> {
+    let (file, workflow) = scope.rsplit_once('#').unwrap_or((scope, ""));
+    let candidates: Vec<(String, Option<String>, String, Option<String>)> = store
+        .conn
+        .prepare_cached(
+            "SELECT s.run_id, s.outputs, r.file, i.origin FROM runs r
+             JOIN steps s ON s.run_id = r.id AND s.graph = 'main' AND s.rollback_of = ''
+               AND s.name = ?2 AND s.status = 'succeeded'
+             LEFT JOIN step_inputs i ON i.run_id = s.run_id AND i.step = s.name
+             WHERE r.workflow = ?1
+             ORDER BY r.started_at DESC, r.id DESC LIMIT 32",
+        )?
+        .query_map(params![workflow, step], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<crate::Result<_>>()?;
+    let same_file = |recorded: &str| {
+        recorded == file
+            || std::fs::canonicalize(recorded).is_ok_and(|p| p.to_string_lossy() == file)
+    };
+    for (run_id, outputs, recorded, origin) in candidates {
+        if !same_file(&recorded) {
+            continue;
+        }
+        let Ok(artifacts) = copies_kept(store, &run_id, step)? else {
+            continue;
+        };
+        let outputs = outputs
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null);
+        return Ok(Some(Found {
+            run_id: origin.unwrap_or(run_id),
+            outputs,
+            artifacts,
+            gave: String::new(),
+        }));
+    }
+    Ok(None)
 }
 
 /// The latest succeeded run of `step` in `scope` with key `key` whose kept

@@ -98,20 +98,7 @@ pub fn workflows_in_file(current: &OsStr) -> Vec<Candidate> {
 /// after `NAME=`, the values it allows (`in [...]`, a `bool`'s two).
 pub fn params(current: &OsStr) -> Vec<Candidate> {
     let word = typed(current);
-    let line = Line::current();
-    let Some(module) = file_module(&line) else {
-        return Vec::new();
-    };
-    let named = line.positional(1);
-    let Some(wf) = module
-        .workflows
-        .iter()
-        .find(|w| named.as_deref().is_none_or(|n| w.ir.name == n))
-        .map(|w| &w.ir)
-    else {
-        return Vec::new();
-    };
-    match word.split_once('=') {
+    of_line_workflow(|wf| match word.split_once('=') {
         Some((name, value)) => allowed(wf, name)
             .into_iter()
             .filter(|v| v.starts_with(value))
@@ -134,7 +121,41 @@ pub fn params(current: &OsStr) -> Vec<Candidate> {
                 )
             })
             .collect(),
-    }
+    })
+}
+
+/// `complete` of the workflow on the line (the file's first one unless
+/// named); nothing when the file does not check.
+fn of_line_workflow(complete: impl FnOnce(&Workflow) -> Vec<Candidate>) -> Vec<Candidate> {
+    let line = Line::current();
+    let Some(module) = file_module(&line) else {
+        return Vec::new();
+    };
+    let named = line.positional(1);
+    module
+        .workflows
+        .iter()
+        .find(|w| named.as_deref().is_none_or(|n| w.ir.name == n))
+        .map_or_else(Vec::new, |w| complete(&w.ir))
+}
+
+/// `--target` and `--from`: the steps of the workflow on the line (a
+/// loop's step name stands for all its iterations).
+pub fn steps_in_file(current: &OsStr) -> Vec<Candidate> {
+    let word = typed(current);
+    of_line_workflow(|wf| {
+        wf.steps
+            .iter()
+            .filter(|s| s.role == wfc_language::ir::Role::Main && s.name.starts_with(&word))
+            .map(|s| {
+                let doc = s.doc.as_deref().unwrap_or("").lines().next().unwrap_or("");
+                candidate(
+                    &s.name,
+                    format!("{} {doc}", s.kind.name()).trim_end().to_string(),
+                )
+            })
+            .collect()
+    })
 }
 
 /// The values param `name` allows, when it names them.

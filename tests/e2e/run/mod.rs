@@ -21,6 +21,7 @@ mod retry_when;
 mod services;
 mod skips;
 mod slots;
+mod targets;
 mod timing;
 mod until;
 mod workflows;

@@ -43,7 +43,7 @@ pub fn settings(
     rerun: &Rerun,
     resumed: Option<&str>,
 ) -> Option<Arc<Incremental>> {
-    if !uses_sources(plan) {
+    if !uses_sources(plan) && plan.earlier.is_empty() {
         return None;
     }
     let store = match wfc_store::Store::open(state_dir) {
@@ -82,4 +82,39 @@ pub fn settings(
             None
         }
     }
+}
+
+/// `--from`: the steps of [`Plan::earlier`] that no recorded run of the
+/// workflow has succeeded (with their files kept) to take them from —
+/// what a front end refuses the run for (E0806) before creating it.
+pub fn missing_earlier(state_dir: &Path, plan: &Plan, file: &str) -> Result<Vec<String>, String> {
+    if plan.earlier.is_empty() {
+        return Ok(Vec::new());
+    }
+    let store = wfc_store::Store::open(state_dir).map_err(|e| e.to_string())?;
+    let (scope, _) = scope_of(file, &plan.workflow);
+    let mut missing = Vec::new();
+    for &v in &plan.earlier {
+        let name = &plan.main.steps[v].name;
+        if wfc_store::up_to_date::last(&store, &scope, name)
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            missing.push(name.clone());
+        }
+    }
+    Ok(missing)
+}
+
+/// E0806 for [`missing_earlier`]'s steps.
+pub fn missing_earlier_error(missing: &[String]) -> wfc_language::diag::Diagnostic {
+    let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+    wfc_language::diag::Diagnostic::error(
+        "E0806",
+        format!(
+            "--from: no earlier run of this workflow has {} succeeded (with its files kept) to take it from; nothing ran",
+            names.join(", ")
+        ),
+    )
+    .help("run them first (`--target STEP`), or start from them too (`--from STEP`)")
 }

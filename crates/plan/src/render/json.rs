@@ -38,6 +38,9 @@ struct PlanJson {
     groups: Vec<GroupJson>,
     handlers: Map<String, J>,
     pruned: Vec<PrunedJson>,
+    /// `--from`: steps taken from the last run that had them, not run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    earlier: Vec<String>,
     critical_path: Vec<String>,
     critical_path_seconds: f64,
     estimated_seconds: f64,
@@ -302,6 +305,11 @@ pub fn to_json(plan: &Plan, wf: &Workflow, source: Option<&SourceFile>) -> J {
                 reason: p.reason.clone(),
                 line: line(p.span.start),
             })
+            .collect(),
+        earlier: plan
+            .earlier
+            .iter()
+            .map(|&i| g.steps[i].name.clone())
             .collect(),
         critical_path: sch
             .critical_path

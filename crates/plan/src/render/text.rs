@@ -146,7 +146,17 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
         let _ = writeln!(o, "  {}", st.bold(&format!("stage {}", stage + 1)));
         members.sort_by_key(|&i| (std::cmp::Reverse(sch.priority[i]), i));
         for i in members {
-            step_lines(&mut o, &st, wf, g, &g.steps[i], on_path[i], w, "    ");
+            let earlier = plan.earlier.binary_search(&i).is_ok();
+            step_lines(
+                &mut o,
+                &st,
+                wf,
+                g,
+                (&g.steps[i], earlier),
+                on_path[i],
+                w,
+                "    ",
+            );
         }
     }
 
@@ -265,7 +275,7 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                 .max()
                 .unwrap_or(0);
             for s in &h.steps {
-                step_lines(&mut o, &st, wf, h, s, false, w, "  ");
+                step_lines(&mut o, &st, wf, h, (s, false), false, w, "  ");
             }
         }
     }
@@ -345,7 +355,7 @@ fn step_lines(
     st: &Style,
     wf: &Workflow,
     g: &Graph,
-    s: &PlannedStep,
+    (s, earlier): (&PlannedStep, bool),
     hot: bool,
     w: usize,
     indent: &str,
@@ -353,6 +363,9 @@ fn step_lines(
     let mark = if hot { st.hot("★") } else { " ".to_string() };
     let pad = w.saturating_sub(s.name.chars().count());
     let mut facts = vec![format!("{:6}", s.kind.name())];
+    if earlier {
+        facts.push("from the last run that had it (`--from`): not run".into());
+    }
     let est = match s.estimate.source {
         crate::EstimateSource::Declared => human(s.estimate.ms),
         src => format!("{} ({})", human(s.estimate.ms), src.name()),

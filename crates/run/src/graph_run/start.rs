@@ -19,6 +19,9 @@ impl Runner<'_> {
         if self.any_unmet(g, v) {
             return;
         }
+        if g.name == GraphName::Main && self.plan.earlier.binary_search(&v).is_ok() {
+            return self.take_earlier(g, v);
+        }
         if let Some(group) = runtime_loop(&g.graph, v) {
             // The loop's branch may not be taken: its condition is tried
             // without the item (one that needs the item decides per copy).

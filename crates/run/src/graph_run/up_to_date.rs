@@ -125,6 +125,45 @@ impl Runner<'_> {
         }
     }
 
+    /// `--from`: ends `v` as the last run that had it succeeded ended it —
+    /// its outputs restored, its files put back — or fails it (E0806)
+    /// when no run did.
+    pub(super) fn take_earlier(&mut self, g: &mut GraphRun, v: InstanceId) {
+        let name = g.graph.steps[v].name.clone();
+        let Some(inc) = self.opts.incremental.clone() else {
+            let why = format!("E0806: `{name}` cannot be taken from an earlier run: this run is not recorded (`--from` needs the run store)");
+            return self.fail_now(g, v, why);
+        };
+        let found = match inc.lookup.last(&inc.scope, &name) {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                let why = format!("E0806: no earlier run of this workflow has `{name}` succeeded, with its files kept, to take it from (`--from`): run it first, or start from it");
+                return self.fail_now(g, v, why);
+            }
+            Err(e) => {
+                let why = format!("E0806: `{name}` cannot be taken from an earlier run: the run store failed: {e}");
+                return self.fail_now(g, v, why);
+            }
+        };
+        let files = match self.put_back(&found) {
+            Ok(f) => f,
+            Err(e) => {
+                let why = format!(
+                    "E0806: `{name}` cannot be taken from run {}: {e}",
+                    found.run_id
+                );
+                return self.fail_now(g, v, why);
+            }
+        };
+        let (out, kept) = gave(&found.outputs, &files);
+        let inputs = Box::new(StepInputs {
+            scope: inc.scope.clone(),
+            gave: serde_json::json!({ "outputs": out, "artifacts": kept }).to_string(),
+            ..StepInputs::default()
+        });
+        self.up_to_date_step(g, v, inputs, found, files);
+    }
+
     /// Puts the found run's files back where they were (unless already
     /// there unchanged) and links their copies into this run's folder.
     fn put_back(&self, found: &Found) -> Result<Vec<ArtifactFile>, String> {
@@ -162,7 +201,9 @@ impl Runner<'_> {
     ) {
         self.mark_started(g, v);
         inputs.origin = Some(found.run_id.clone());
-        inputs.gave = found.gave.clone();
+        if !found.gave.is_empty() {
+            inputs.gave = found.gave.clone();
+        }
         g.steps[v].inputs = Some(inputs);
         let result = AttemptResult {
             status: Status::Succeeded,

@@ -114,3 +114,11 @@ pub async fn with_store<T: Send + 'static>(
 pub fn find_run(store: &Store, typed: &str) -> Result<String, Problem> {
     wfc_store::control::find_run(store, typed).map_err(|e| Problem::new(Code::NotFound, e))
 }
+
+/// A diagnostic as a problem's detail: `CODE: message (help)`.
+pub fn problem_text(d: &wfc_language::diag::Diagnostic) -> String {
+    match &d.help {
+        Some(h) => format!("{}: {} ({h})", d.code, d.message),
+        None => format!("{}: {}", d.code, d.message),
+    }
+}

@@ -148,6 +148,13 @@ pub async fn prepare(
     } = compiled;
     let (run, recorded, hash) = (id.clone(), rec, file_hash.clone());
     let (checked, plan, ir, recorded) = with_store(app, move |s| {
+        // A run of `--target` / `--from` goes on with the same part of the plan.
+        let mut plan = plan;
+        let recorded_plan = reuse::read_plan(s, &run).map_err(Problem::store)?;
+        if let Some(sel) = recorded_plan.as_ref().and_then(reuse::selection) {
+            wfc_plan::select::select(&mut plan, &sel)
+                .map_err(|d| Problem::new(Code::UnknownStep, crate::api::problem_text(&d)))?;
+        }
         let checked = resume::check_plan(s, &run, &recorded, &plan, &ir, &recorded.file, &hash)
             .map_err(Problem::store)?;
         if checked.is_ok() && ask_again {

@@ -106,15 +106,17 @@ pub struct StartedRun {
 /// bound as `wfc run --params-file` binds them (bad ones: 400 with the
 /// diagnostics' codes), and, unless the workflow has params of these names,
 /// `"force": true` (every step runs, even those up to date: `wfc run
-/// --force`) and `"rerun": ["step", …]` (these run anyway: `--rerun`; a
-/// name that is no step of the plan: 422). 202 at once; with `?wait=` 200
+/// --force`), `"rerun": ["step", …]` (these run anyway: `--rerun`),
+/// `"target": ["step", …]` and `"from": ["step", …]` (part of the plan:
+/// `--target`, `--from`; a name that is no step of the plan, or a step
+/// `from` would take from an earlier run that has none: 422). 202 at once; with `?wait=` 200
 /// once the run ended within the wait, else 202.
 #[utoipa::path(post, path = "/api/v1/workflows/{name}/runs", operation_id = "startRun", tag = "runs",
     params(("name" = String, Path, description = "the workflow"), StartQuery),
-    request_body(content = Option<Object>, description = "params by name; `force` (a boolean) and `rerun` (step names) unless the workflow has params so named. Optional: no body (or an empty one) is `{}`", content_type = "application/json"),
+    request_body(content = Option<Object>, description = "params by name; `force` (a boolean), `rerun`, `target` and `from` (step names) unless the workflow has params so named. Optional: no body (or an empty one) is `{}`", content_type = "application/json"),
     responses((status = 202, body = StartedRun), (status = 200, body = StartedRun),
         (status = 400, body = ProblemBody), (status = 403, body = ProblemBody), (status = 404, body = ProblemBody),
-        (status = 422, body = ProblemBody, description = "`rerun` names a step the plan does not have (`API022`)"),
+        (status = 422, body = ProblemBody, description = "`rerun`, `target` or `from` names a step the plan does not have, or `from` needs a step no earlier run has (`API022`)"),
         (status = 503, body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn start(
@@ -126,11 +128,11 @@ pub async fn start(
 ) -> Result<Response, Problem> {
     caller.operator()?;
     let wait = q.wait.as_deref().map(parse_wait).transpose()?;
-    let (params, rerun) = match body.trim().is_empty() {
-        true => (None, Rerun::default()),
+    let (params, options) = match body.trim().is_empty() {
+        true => (None, StartOptions::default()),
         false => run_options(&app.catalog.find(&name)?, body)?,
     };
-    let started = start_run(&app, name, params, None, &caller.name, rerun).await?;
+    let started = start_run(&app, name, params, None, &caller.name, options).await?;
     tracing::info!(run = %started.id, by = %caller.name, "run started through the API");
     let url = format!("{}/runs/{}", super::PREFIX, started.id);
     let mut answer = StartedRun {
@@ -197,17 +199,46 @@ pub async fn compile_served(
 /// (the key's name, the dashboard's user): the one path of the API's
 /// start, MCP's `start_run` and the dashboard's start form, which record
 /// themselves as the run's `origin`.
-/// `rerun`: what runs even when up to date (`--force`, `--rerun`): a
-/// name that is no step (nor loop) of the plan is refused (422).
+/// `options`: what runs even when up to date (`--force`, `--rerun`) and
+/// the part of the plan (`--target`, `--from`): a name that is no step
+/// (nor loop) of the plan is refused (422), as is a `from` with no
+/// earlier run to take a step from (E0806).
 pub async fn start_run(
     app: &App,
     name: String,
     params: Option<String>,
     origin: Option<&str>,
     by: &str,
-    rerun: Rerun,
+    options: StartOptions,
 ) -> Result<wfc_launch::Started, Problem> {
-    let compiled = compile_served(app, name, params).await?;
+    let StartOptions { rerun, select } = options;
+    let mut compiled = compile_served(app, name, params).await?;
+    if let Err(d) = wfc_plan::select::select(&mut compiled.plan, &select) {
+        return Err(Problem::new(
+            Code::UnknownStep,
+            crate::api::problem_text(&d),
+        ));
+    }
+    if !compiled.plan.earlier.is_empty() {
+        let (dir, plan, file) = (
+            app.launcher.state_dir().to_path_buf(),
+            compiled.plan.clone(),
+            compiled.file.clone(),
+        );
+        let missing = tokio::task::spawn_blocking(move || {
+            wfc_launch::incremental::missing_earlier(&dir, &plan, &file)
+        })
+        .await
+        .map_err(|e| Problem::store(e.to_string()))?
+        .map_err(Problem::store)?;
+        if !missing.is_empty() {
+            let d = wfc_launch::incremental::missing_earlier_error(&missing);
+            return Err(Problem::new(
+                Code::UnknownStep,
+                crate::api::problem_text(&d),
+            ));
+        }
+    }
     if let Some(unknown) = rerun.steps.iter().find(|r| {
         !compiled
             .plan
@@ -236,24 +267,40 @@ pub async fn start_run(
     Ok(app.launcher.start(run).await?)
 }
 
-/// A start's body split into the params' text and what runs even when up
-/// to date: its `force` and `rerun` keys, unless `workflow` has params of
-/// these names (then they are its params). A body that is not a JSON
-/// object is left whole, for the params' binding to say what is wrong.
+/// How a start runs besides its params: what runs even when up to date
+/// and the part of the plan.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    pub rerun: Rerun,
+    pub select: wfc_plan::select::Selection,
+}
+
+impl From<Rerun> for StartOptions {
+    fn from(rerun: Rerun) -> StartOptions {
+        StartOptions {
+            rerun,
+            ..StartOptions::default()
+        }
+    }
+}
+
+/// A start's body split into the params' text and its options: its
+/// `force`, `rerun`, `target` and `from` keys, unless `workflow` has
+/// params of these names (then they are its params). A body that is not a
+/// JSON object is left whole, for the params' binding to say what is wrong.
 pub fn run_options(
     workflow: &wfc_launch::Checked,
     body: String,
-) -> Result<(Option<String>, Rerun), Problem> {
+) -> Result<(Option<String>, StartOptions), Problem> {
     let is_param = |n: &str| workflow.ir.params.iter().any(|p| p.name == n);
     let Ok(serde_json::Value::Object(mut o)) = wfc_plan::strict_json::parse(&body) else {
-        return Ok((Some(body), Rerun::default()));
+        return Ok((Some(body), StartOptions::default()));
     };
-    let (force, names) = (
-        o.contains_key("force") && !is_param("force"),
-        o.contains_key("rerun") && !is_param("rerun"),
-    );
-    if !force && !names {
-        return Ok((Some(body), Rerun::default()));
+    let option = |k: &str| o.contains_key(k) && !is_param(k);
+    let (force, names) = (option("force"), option("rerun"));
+    let (target, from) = (option("target"), option("from"));
+    if !force && !names && !target && !from {
+        return Ok((Some(body), StartOptions::default()));
     }
     let bad = |what: &str| Problem::new(Code::BadRequest, what.to_owned());
     let mut rerun = Rerun::default();
@@ -263,19 +310,31 @@ pub fn run_options(
             _ => return Err(bad("`force` must be true or false")),
         };
     }
-    if names {
-        let names = match o.remove("rerun") {
-            Some(serde_json::Value::Array(a)) => a,
-            _ => return Err(bad("`rerun` must be a list of step names")),
-        };
-        for n in names {
-            match n {
-                serde_json::Value::String(n) => rerun.steps.push(n),
-                _ => return Err(bad("`rerun` must be a list of step names")),
-            }
+    let mut names_of = |key: &str, on: bool| -> Result<Vec<String>, Problem> {
+        if !on {
+            return Ok(Vec::new());
         }
-    }
-    Ok((Some(serde_json::Value::Object(o).to_string()), rerun))
+        let wrong = || bad(&format!("`{key}` must be a list of step names"));
+        match o.remove(key) {
+            Some(serde_json::Value::Array(a)) => a
+                .into_iter()
+                .map(|n| match n {
+                    serde_json::Value::String(n) => Ok(n),
+                    _ => Err(wrong()),
+                })
+                .collect(),
+            // One name alone, as `--target build` is.
+            Some(serde_json::Value::String(n)) if key != "rerun" => Ok(vec![n]),
+            _ => Err(wrong()),
+        }
+    };
+    rerun.steps = names_of("rerun", names)?;
+    let select = wfc_plan::select::Selection {
+        targets: names_of("target", target)?,
+        from: names_of("from", from)?,
+    };
+    let options = StartOptions { rerun, select };
+    Ok((Some(serde_json::Value::Object(o).to_string()), options))
 }
 
 /// The longest `?wait=`.

@@ -186,7 +186,7 @@ pub async fn submit(
             body,
             origin,
             &session.name,
-            rerun,
+            rerun.into(),
         )
         .await
         .map(Some)

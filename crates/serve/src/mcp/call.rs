@@ -254,7 +254,7 @@ async fn start(app: &App, args: &Map<String, Value>, caller: &Caller) -> Result<
         params(args)?,
         Some(triggers::MCP),
         &caller.name,
-        rerun(args)?,
+        options(args)?,
     )
     .await?;
     tracing::info!(run = %started.id, "run started through MCP");
@@ -329,6 +329,29 @@ pub(super) fn number(args: &Map<String, Value>, key: &str) -> Result<Option<u64>
             )
         }),
     }
+}
+
+/// `force`, `rerun`, `target` and `from`.
+fn options(args: &Map<String, Value>) -> Result<crate::api::workflows::StartOptions, Failure> {
+    let names = |key: &str| match args.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(n)) => Ok(vec![n.clone()]),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => Ok(a
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect()),
+        Some(other) => {
+            let e = format!("`{key}` must be a list of step names, not {other}");
+            Err(Failure::Call(BAD_ARGUMENT, e))
+        }
+    };
+    Ok(crate::api::workflows::StartOptions {
+        rerun: rerun(args)?,
+        select: wfc_plan::select::Selection {
+            targets: names("target")?,
+            from: names("from")?,
+        },
+    })
 }
 
 /// `force` and `rerun`: what runs even when up to date.

@@ -47,7 +47,9 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
                     "wait_seconds": {"type": "integer", "minimum": 0, "maximum": 300,
                         "description": "wait up to this long for the run to end or to wait for a person (default 0)"},
                     "force": {"type": "boolean", "description": "run every step, even those up to date with an earlier run (`wfc run --force`)"},
-                    "rerun": {"type": "array", "items": {"type": "string"}, "description": "steps (or loops) to run even if up to date (`wfc run --rerun`)"}
+                    "rerun": {"type": "array", "items": {"type": "string"}, "description": "steps (or loops) to run even if up to date (`wfc run --rerun`)"},
+                    "target": {"type": "array", "items": {"type": "string"}, "description": "run only these steps and what they need (`wfc run --target`; a loop's step name: all its iterations)"},
+                    "from": {"type": "array", "items": {"type": "string"}, "description": "run these steps and everything after them; what they need is taken from the last run that had it (`wfc run --from`)"}
                 }),
                 &["workflow"],
             ),
