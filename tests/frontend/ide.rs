@@ -123,6 +123,20 @@ fn completes_step_kinds_after_step_name() {
 }
 
 #[test]
+fn completes_a_shell_steps_switches_to_their_other_value() {
+    let (d, at) = doc("workflow w {\n  step s: shell {\n    run \"x\"\n    $0\n  }\n}\n");
+    let items = d.completion(at);
+    let insert = |label: &str| {
+        let item = items.iter().find(|i| i.label == label);
+        item.and_then(|i| i.insert_text.clone())
+    };
+    assert_eq!(insert("detach").as_deref(), Some("detach ${1:true}"));
+    assert_eq!(insert("strict").as_deref(), Some("strict ${1:false}"));
+    let hover = items.iter().find(|i| i.label == "detach").unwrap();
+    assert!(format!("{hover:?}").contains("outlives it"), "{hover:?}");
+}
+
+#[test]
 fn completes_kind_name_without_body_when_brace_follows() {
     let got = labels("workflow w {\n  step build: sh$0 {\n  }\n}\n");
     assert!(got.contains(&"shell".to_string()), "{got:?}");

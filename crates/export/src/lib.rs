@@ -5,6 +5,7 @@
 
 pub mod argo;
 mod curl;
+mod detach;
 mod exit_error;
 mod fail_fast;
 pub mod github;

@@ -101,6 +101,12 @@ pub fn prepare(
                     _ => return Err("`strict` has no value".into()),
                 };
             }
+            if let Some(detach) = f.expr("detach") {
+                s.detach = match ev.eval(detach)? {
+                    Value::Bool(b) => b,
+                    _ => return Err("`detach` has no value".into()),
+                };
+            }
             let workdir = f.expr("workdir").map(|w| ev.text(w)).transpose()?;
             s.workdir = crate::paths::workdir(base_dir, workdir);
             s.workflow_env = workflow_env.to_vec();

@@ -14,7 +14,7 @@ syn keyword wfOperatorWord in
 syn keyword wfType string int float bool duration time json list map contained containedin=wfTypeAnn
 syn match   wfName "\<[A-Za-z_][A-Za-z0-9_-]*\>" contained
 " Fields: the first word of a line inside a step, a trigger or the workflow.
-syn match   wfField "\(^\s*\|{\s*\)\zs\(run\|shell\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|json\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|duration\|optional\|description\|concurrency\|version\|tags\|lock\|timezone\|debounce\|runner\)\>"
+syn match   wfField "\(^\s*\|{\s*\)\zs\(run\|shell\|strict\|detach\|workdir\|image\|entrypoint\|mount\|pull\|network\|get\|post\|put\|patch\|delete\|head\|headers\|body\|json\|expect\|webhook\|message\|channel\|url\|method\|to\|subject\|smtp\|from\|username\|password\|check\|approval\|timeout\|retry\|estimate\|duration\|optional\|description\|concurrency\|version\|tags\|lock\|timezone\|debounce\|runner\)\>"
 syn match   wfField "\<overlap\ze\s\+\(skip\|queue\|cancel\)\>"
 " Declarations: the word, then the name it declares (never a keyword).
 syn match   wfStorage "^\s*\zs\(workflow\|param\|secret\|step\|let\)\>\ze\s\+[A-Za-z_]" nextgroup=wfName skipwhite

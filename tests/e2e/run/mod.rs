@@ -9,6 +9,7 @@ mod call_joins;
 mod cli;
 mod collections_time;
 mod deps;
+mod detach;
 mod expressions;
 mod gate_message;
 mod injection;

@@ -115,7 +115,21 @@ pub fn resource(
             )
         }
     });
-    let (w, e): (Vec<_>, Vec<_>) = fast.into_iter().partition(|d| !d.is_error());
+    let detached = crate::detach::unmapped(wf).into_iter().map(|(span, what)| {
+        if options.approximate {
+            diag::approximated(span, &what, crate::detach::DIFFERS)
+        } else {
+            diag::cannot_express(
+                span,
+                &what,
+                "each step is a pod of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate",
+            )
+        }
+    });
+    let (w, e): (Vec<_>, Vec<_>) = fast
+        .into_iter()
+        .chain(detached)
+        .partition(|d| !d.is_error());
     warnings.extend(w);
     errors.extend(e);
     let mut names = names::Names::default();

@@ -104,6 +104,15 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
                 .help("GitHub cancels running jobs only within a matrix (a `for each … parallel … fail fast`): drop it, or pass --approximate to let them finish")
         }
     }));
+    errors.extend(crate::detach::unmapped(wf).into_iter().map(|(span, what)| {
+        if options.approximate {
+            values::approximated("E0738", span, &what, crate::detach::DIFFERS)
+        } else {
+            Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
+                .primary(span, what)
+                .help("each step is a job of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate")
+        }
+    }));
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     let params = trigger_params::job(

@@ -364,6 +364,9 @@ pub static SETTINGS: &[FieldInfo] = &[
 /// The `strict` field of `shell` steps (and the workflow setting).
 const STRICT_DOC: &str = "Whether the shell stops at the first failing command: `true` (the default) runs bash, zsh and ksh with `-e -o pipefail` and sh with `-e`, as GitHub Actions does; `false` runs the shell bare, as wfc did before.";
 
+/// The `detach` field of `shell` steps.
+const DETACH_DOC: &str = "Whether what the step starts in the background outlives it: `false` (the default) kills the step's whole process group when its shell exits, as GitHub Actions and Jenkins do; `true` leaves it running once the shell exits by itself (a timeout or a cancel still kills it), for a server later steps use. Redirect its output (`server > log 2>&1 &`): the step's pipes close when it ends.";
+
 /// The `artifacts` field of the kinds that run something.
 const ARTIFACTS_DOC: &str = "Files the step hands on: `artifacts { NAME = \"GLOB\" [optional] }`, globs relative to the step's folder; after it succeeds each match is kept in the run store, and `STEP.artifacts.NAME` is the list of their paths.";
 
@@ -380,6 +383,7 @@ pub static KINDS: &[KindInfo] = &[
             required("run", FieldType::Str, "The command line; `${…}` values are shell-escaped."),
             field("shell", FieldType::Str, "The shell to run it with (default \"sh\", or \"bash\", …)."),
             field("strict", FieldType::Bool, STRICT_DOC),
+            field("detach", FieldType::Bool, DETACH_DOC),
             field("workdir", FieldType::Str, "The directory to run in."),
             field("env", FieldType::Map, "Environment variables for the command: `env { KEY = value }`."),
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),

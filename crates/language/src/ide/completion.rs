@@ -335,6 +335,8 @@ pub fn field_snippet(f: &FieldInfo, n: &mut usize) -> String {
         FieldType::Int => format!("{name} ${{{}:1}}", next()),
         FieldType::Duration => format!("{name} ${{{}:30s}}", next()),
         FieldType::Bool if name == "check" => format!("{name} ${{{}:condition}}", next()),
+        // A switch whose default is `false`.
+        FieldType::Bool if name == "detach" => format!("{name} ${{{}:true}}", next()),
         // The others are switches whose default is `true`.
         FieldType::Bool => format!("{name} ${{{}:false}}", next()),
         FieldType::Json => format!("{name} ${}", next()),

@@ -52,6 +52,10 @@ pub struct ShellSpec {
     pub shell: String,
     /// Start the shell with its [`strict_flags`] (`-e`, `-o pipefail`).
     pub strict: bool,
+    /// `detach true`: what the step leaves running in the background when
+    /// its shell exits by itself lives on (not killed with its group, not
+    /// swept by the reaper should wfc die later).
+    pub detach: bool,
     /// The workflow's `env { … }`, applied first.
     pub workflow_env: Vec<(String, String)>,
     /// The step's `env { … }`, applied over the workflow's.
@@ -73,6 +77,7 @@ impl ShellSpec {
             command: command.into(),
             shell: "sh".to_owned(),
             strict: true,
+            detach: false,
             workflow_env: Vec::new(),
             env: Vec::new(),
             workdir: None,
@@ -128,6 +133,10 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
     // idempotency key for work a resumed session may do again).
     let attempt = std::ffi::OsString::from(ctx.attempt.to_string());
     vars.push((OsStr::new(crate::reaper::ATTEMPT), &attempt));
+    if spec.detach {
+        // The reaper sweeps for its tag's value: an empty one is never it.
+        vars.push((OsStr::new(crate::reaper::TAG), OsStr::new("")));
+    }
     let nul = |s: &OsStr| s.as_encoded_bytes().contains(&0);
     if let Some((k, _)) = vars.iter().find(|(k, v)| nul(k) || nul(v)) {
         return Outcome::failed(format!(
@@ -165,7 +174,7 @@ pub(crate) async fn run(ex: &Executor, spec: &ShellSpec, ctx: &StepContext) -> O
         Ok(c) => c,
         Err(e) => return Outcome::failed(start_error(&spec.shell, &e)),
     };
-    let mut outcome = follow(ex, child, ctx).await;
+    let mut outcome = follow_as(ex, child, ctx, spec.detach).await;
     strict_hint(spec, &mut outcome);
     if let (Status::Succeeded, Some(outputs_file)) = (outcome.status, &outputs_file) {
         match outputs_file.read() {
@@ -215,7 +224,18 @@ pub(crate) fn start_error(program: &str, e: &std::io::Error) -> String {
 /// Waits for a started step process (or stops it with its group), streaming
 /// and capturing its output: the outcome with `exit_code`, `stdout` and
 /// `stderr`, before any outputs file is read.
-pub(crate) async fn follow(ex: &Executor, mut child: StepProcess, ctx: &StepContext) -> Outcome {
+pub(crate) async fn follow(ex: &Executor, child: StepProcess, ctx: &StepContext) -> Outcome {
+    follow_as(ex, child, ctx, false).await
+}
+
+/// [`follow`]; `detach`: a group whose leader exited by itself is left
+/// running (`detach true`); a stopped one is killed all the same.
+async fn follow_as(
+    ex: &Executor,
+    mut child: StepProcess,
+    ctx: &StepContext,
+    detach: bool,
+) -> Outcome {
     let leader = child.id();
     // Freed when this returns: by then the group is killed (below).
     let _group = ex.opts.groups.as_ref().and_then(|g| g.add(leader));
@@ -237,7 +257,9 @@ pub(crate) async fn follow(ex: &Executor, mut child: StepProcess, ctx: &StepCont
         }
         // Whatever the shell left running in its group goes with it: before
         // the leader is reaped, while its pid still names the group.
-        signal_group(leader, Signal::SIGKILL);
+        if !(detach && result.is_ok()) {
+            signal_group(leader, Signal::SIGKILL);
+        }
         let status = child.wait().await;
         exited.cancel();
         result.map(|done| done.and(status))
