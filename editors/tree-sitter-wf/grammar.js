@@ -212,7 +212,9 @@ module.exports = grammar({
     retry_max: $ => seq('max', $._expression),
     retry_within: $ => seq('within', $._expression),
     retry_when: $ => seq('when', field('condition', $._expression)),
-    strategy: $ => $.identifier,
+    // `exponential`, `linear`, or a rate: `x1.5`.
+    strategy: $ => choice($.identifier, $.backoff_rate),
+    backoff_rate: _ => token(prec(1, /x[0-9]+(\.[0-9]+)?/)),
 
     // `until EXPR every D within D`
     until: $ => seq(

@@ -99,6 +99,7 @@ mod diagnostic_fixtures;
 mod example_etl;
 mod exec;
 mod export_argo;
+mod export_backoff_rate;
 mod export_github;
 mod export_github_all;
 mod export_github_calls;

@@ -221,10 +221,7 @@ pub fn delays(retry: &Retry) -> Vec<u64> {
     (1..=retry.count)
         .map(|k| {
             let Some(d) = retry.backoff_ms else { return 0 };
-            let ms = match retry.strategy {
-                Backoff::Exponential => d.saturating_mul(1u64 << (k - 1).min(40)),
-                Backoff::Linear => d.saturating_mul(u64::from(k)),
-            };
+            let ms = retry.strategy.delay_ms(d, k);
             retry.max_ms.map_or(ms, |m| ms.min(m)).div_ceil(1000)
         })
         .collect()
@@ -247,6 +244,14 @@ fn compact_waits(retry: &Retry) -> String {
         Backoff::Exponential => format!(
             "wfc_e=$(( wfc_k - 1 )); [ \"$wfc_e\" -gt 40 ] && wfc_e=40; wfc_ms=$(( {d} * (1 << wfc_e) ))"
         ),
+        // Multiplied by the rate in thousandths per retry, from D; held at
+        // the cap (or a day) so that the arithmetic never overflows.
+        Backoff::Rate(m) => {
+            let top = retry.max_ms.unwrap_or(86_400_000);
+            format!(
+                "if [ \"$wfc_k\" -eq 1 ]; then wfc_ms={d}; elif [ \"$wfc_ms\" -lt {top} ]; then wfc_ms=$(( (wfc_ms * {m} + 500) / 1000 )); fi"
+            )
+        }
     };
     format!(
         "wfc_k=0\nwhile :; do\n  wfc_k=$(( wfc_k + 1 ))\n  if [ \"$wfc_k\" -gt {} ]; then\n    wfc_wait=last\n  else\n    {grow}{cap}\n    wfc_wait=$(( (wfc_ms + 999) / 1000 ))\n  fi\n",

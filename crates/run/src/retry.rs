@@ -10,7 +10,7 @@
 //! waits as upper bounds and the `max` cap exact.
 
 use std::time::Duration;
-use wfc_language::ir::{Backoff, Retry};
+use wfc_language::ir::Retry;
 
 /// The largest fraction of a wait that jitter removes.
 pub const JITTER: f64 = 0.1;
@@ -25,11 +25,7 @@ pub fn base_delay(retry: &Retry, k: u32) -> Duration {
     let Some(d) = retry.backoff_ms else {
         return Duration::ZERO;
     };
-    let k = k.max(1);
-    let ms = match retry.strategy {
-        Backoff::Exponential => d.saturating_mul(1u64 << (k - 1).min(40)),
-        Backoff::Linear => d.saturating_mul(u64::from(k)),
-    };
+    let ms = retry.strategy.delay_ms(d, k);
     let ms = retry.max_ms.map_or(ms, |m| ms.min(m));
     Duration::from_millis(ms)
 }
@@ -58,6 +54,7 @@ fn random_unit() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wfc_language::ir::Backoff;
     use wfc_language::span::Span;
 
     fn retry(count: u32, backoff: Option<u64>, strategy: Backoff, max: Option<u64>) -> Retry {
@@ -84,6 +81,17 @@ mod tests {
             .map(|k| base_delay(&r, k).as_millis() as u64)
             .collect();
         assert_eq!(waits, [1000, 2000, 3000]);
+        // `backoff 1s x1.5 max 3s`; a rate of x1 waits the same each time.
+        let rate = retry(5, Some(1000), Backoff::Rate(1500), Some(3000));
+        let waits: Vec<u64> = (1..=5)
+            .map(|k| base_delay(&rate, k).as_millis() as u64)
+            .collect();
+        assert_eq!(waits, [1000, 1500, 2250, 3000, 3000]);
+        let same = retry(3, Some(700), Backoff::Rate(1000), None);
+        assert_eq!(base_delay(&same, 3), Duration::from_millis(700));
+        // A huge count saturates instead of overflowing.
+        let huge = retry(u32::MAX, Some(1000), Backoff::Rate(10_000), None);
+        assert_eq!(base_delay(&huge, u32::MAX), Duration::from_millis(u64::MAX));
         assert_eq!(
             base_delay(&retry(2, None, Backoff::Exponential, None), 2),
             Duration::ZERO

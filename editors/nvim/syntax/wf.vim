@@ -39,7 +39,7 @@ syn match   wfKeyword "\<on\s\+\(failure\(\s\+rollback\)\=\|success\|fail\|sched
 syn match   wfKeyword "\<catch\s\+up\>"
 syn match   wfConstant "\<\(all\|any\)\>" contained
 syn match   wfConstant "\(\<on\s\+fail\s\+\)\@<=\(abort\|pause\|continue\)\>"
-syn match   wfConstant "\(\<backoff\>.*\)\@<=\<\(exponential\|linear\)\>"
+syn match   wfConstant "\(\<backoff\>.*\)\@<=\<\(exponential\|linear\|x\d\+\(\.\d\+\)\=\)\>"
 syn match   wfConstant "\(\<overlap\s\+\)\@<=\(skip\|queue\|cancel\)\>"
 " What the run provides: `run.id`, `failed.step`, `request.json` (webhooks).
 syn match   wfBuiltinVar "\<\(run\|failed\|request\)\ze\."

@@ -246,3 +246,29 @@ fn block_env_and_defaults_are_inherited_innermost_first() {
     assert!(!c.path("late").exists());
     assert!(r.all().contains("timed out after 200ms"), "{r}");
 }
+
+#[test]
+fn a_backoff_rate_multiplies_each_wait() {
+    // Waits of 300, 450 and 675 ms (less up to 10% jitter each): the third
+    // is 2.25 times the first, where `exponential` would make it 4.
+    let c = workflow(
+        r#"workflow rate {
+          step flaky: shell {
+            run "date +%s%N >> tries; false"
+            retry 3 backoff 300ms x1.5
+          }
+        }"#,
+    );
+    let r = c.wfc_run(&[]).output();
+    assert_eq!(r.code, 1, "{r}");
+    let at: Vec<f64> = c
+        .lines("tries")
+        .iter()
+        .map(|l| l.parse::<f64>().unwrap() / 1e6)
+        .collect();
+    assert_eq!(at.len(), 4, "{r}");
+    let gaps: Vec<f64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!((250.0..600.0).contains(&gaps[0]), "{gaps:?}");
+    let ratio = gaps[2] / gaps[0];
+    assert!((1.7..2.9).contains(&ratio), "{gaps:?}: {ratio}");
+}

@@ -45,6 +45,8 @@ pub fn strategy_says(r: &Retry) -> bool {
         Backoff::Exponential => 2,
         Backoff::Linear if r.count <= 1 => 1,
         Backoff::Linear => return false,
+        Backoff::Rate(m) if m % 1000 == 0 => u64::from(m / 1000),
+        Backoff::Rate(_) => return false,
     };
     let longest = d.saturating_mul(factor.saturating_pow(r.count - 1));
     r.max_ms.is_none_or(|m| m >= longest)

@@ -552,6 +552,23 @@ fn retry(s: &PlannedStep, rt: &mut RunTime) -> Result<Option<Json>, Diagnostic> 
                     "Argo's backoff multiplies each delay by a factor: use `exponential`",
                 ))
             }
+            Backoff::Rate(m) if m % 1000 == 0 => u64::from(m / 1000),
+            // A fraction rounded down: never a longer wait than written.
+            Backoff::Rate(m) if rt.approximate => {
+                rt.warnings.push(diag::approximated(
+                    r.span,
+                    "a fractional backoff rate",
+                    "Argo's factor is a whole number: the rate is rounded down, so the waits are shorter",
+                ));
+                u64::from(m / 1000)
+            }
+            Backoff::Rate(m) => {
+                return Err(diag::cannot_express(
+                    r.span,
+                    &format!("the backoff rate `x{}`", f64::from(m) / 1000.0),
+                    "Argo's backoff factor is a whole number: use `x1`, `x2`, `x3`, …, or pass --approximate",
+                ))
+            }
         };
         let mut b = Map::new();
         b.insert(

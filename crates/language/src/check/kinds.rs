@@ -213,7 +213,7 @@ pub const PULL_MODES: &[&str] = &["always", "missing", "never"];
 /// `on fail` modes (`continue` is a gate's only).
 pub const ON_FAIL_MODES: &[&str] = &["abort", "pause", "continue"];
 /// Retry backoff strategies.
-pub const STRATEGIES: &[&str] = &["exponential", "linear"];
+pub const STRATEGIES: &[&str] = &["exponential", "linear", "x1.5"];
 /// `parallel … wait` modes.
 pub const WAIT_MODES: &[&str] = &["all", "any"];
 /// HTTP method fields (exactly one per `http` step).

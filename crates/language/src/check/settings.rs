@@ -135,6 +135,17 @@ impl Checker<'_> {
             match s.name.as_str() {
                 "exponential" => {}
                 "linear" => strategy = Backoff::Linear,
+                rate if rate.starts_with('x')
+                    && rate[1..].starts_with(|c: char| c.is_ascii_digit()) =>
+                {
+                    let milli = rate[1..].parse::<f64>().map(|r| (r * 1000.0).round());
+                    match milli {
+                        Ok(m) if Backoff::RATES.contains(&(m as u32)) && m >= 1000.0 => {
+                            strategy = Backoff::Rate(m as u32)
+                        }
+                        _ => self.report(dc::bad_backoff_rate(s.span, rate)),
+                    }
+                }
                 other => {
                     let words = super::kinds::STRATEGIES;
                     let sugg = crate::diag::did_you_mean(other, words.iter().copied());

@@ -278,6 +278,16 @@ pub fn invalid_strategy(
     bad_keyword("E0110", "retry strategy", span, found, suggestion, allowed)
 }
 
+/// E0110: a backoff rate out of range (`x0.5`, `x20`).
+pub fn bad_backoff_rate(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0110",
+        format!("backoff rate `{found}`: a rate multiplies each wait, from `x1` (the same wait each time) to `x10`"),
+    )
+    .primary(span, "out of range")
+    .help("`backoff 1s x1.5` waits 1s, 1.5s, 2.25s, …; `exponential` is `x2`")
+}
+
 /// E0111: a `wait` mode other than all/any.
 pub fn invalid_wait(
     span: Span,

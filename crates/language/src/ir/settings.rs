@@ -12,8 +12,41 @@ use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backoff {
+    /// `D·2^(k-1)` (the default).
     Exponential,
+    /// `D·k`.
     Linear,
+    /// `backoff D x1.5`: `D·r^(k-1)`, the rate in thousandths (1500).
+    Rate(u32),
+}
+
+impl Backoff {
+    /// The most a rate may multiply by (`x10`), and the least (`x1`).
+    pub const RATES: std::ops::RangeInclusive<u32> = 1000..=10_000;
+
+    /// The wait before retry `k` (1-based) from the first wait `d` (ms),
+    /// before any `max`.
+    pub fn delay_ms(self, d: u64, k: u32) -> u64 {
+        let k = k.max(1);
+        match self {
+            Backoff::Exponential => d.saturating_mul(1u64 << (k - 1).min(40)),
+            Backoff::Linear => d.saturating_mul(u64::from(k)),
+            Backoff::Rate(milli) => {
+                let ms = d as f64 * (f64::from(milli) / 1000.0).powi((k - 1).min(1000) as i32);
+                // `as` saturates: a wait past u64 is the longest there is.
+                ms.round() as u64
+            }
+        }
+    }
+
+    /// As written after `backoff D`: `exponential`, `linear`, `x1.5`.
+    pub fn name(self) -> String {
+        match self {
+            Backoff::Exponential => "exponential".into(),
+            Backoff::Linear => "linear".into(),
+            Backoff::Rate(milli) => format!("x{}", f64::from(milli) / 1000.0),
+        }
+    }
 }
 
 /// `retry COUNT [backoff D [STRATEGY] [max D]]`; `count` retries = `count + 1` attempts.

@@ -153,7 +153,7 @@ struct RetryJson {
     backoff_seconds: Option<f64>,
     count: u32,
     max_seconds: Option<f64>,
-    strategy: &'static str,
+    strategy: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     within_seconds: Option<f64>,
     /// `when EXPR`, as written: only failures where it holds are retried.
@@ -570,10 +570,7 @@ fn retry_json(
     RetryJson {
         count: r.count,
         backoff_seconds: r.backoff_ms.map(seconds),
-        strategy: match r.strategy {
-            wfc_language::ir::Backoff::Exponential => "exponential",
-            wfc_language::ir::Backoff::Linear => "linear",
-        },
+        strategy: r.strategy.name(),
         max_seconds: r.max_ms.map(seconds),
         within_seconds: r.within_ms.map(seconds),
         when: (r.when.as_deref()).map(|w| super::expr::show_retry_when(wf, own, w)),
