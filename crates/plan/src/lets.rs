@@ -58,7 +58,7 @@ fn reads_run(e: &Expr) -> bool {
             ExprKind::StepOutput { .. }
                 | ExprKind::Failed(_)
                 | ExprKind::Run(_)
-                | ExprKind::Call(Func::Now, _)
+                | ExprKind::Call(Func::Now | Func::Uuid | Func::RandomInt, _)
         )
     });
     found

@@ -18,7 +18,15 @@ pub fn call(f: Func, vs: &[Value]) -> Option<Eval> {
         Err(e) => Error(e.to_string()),
     };
     Some(match f {
-        Func::Now => Unknown,
+        // Crossed bounds are an error wherever they are known; a run draws
+        // the value itself (`wfc_run::values`).
+        Func::RandomInt => match vs {
+            [Value::Int(a), Value::Int(b)] if a > b => Error(format!(
+                "`random_int({a}, {b})`: the first bound is above the second"
+            )),
+            _ => Unknown,
+        },
+        Func::Now | Func::Uuid => Unknown,
         Func::Seconds => match vs.first() {
             Some(Value::Duration(ms)) => Known(Value::Float(*ms as f64 / 1000.0)),
             _ => Unknown,

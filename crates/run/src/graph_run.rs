@@ -467,6 +467,7 @@ impl Runner<'_> {
         .with_masker(self.secrets.masker())
         .with_ended(main_ended, local)
         .with_run(&self.context)
+        .at_step(step.span)
     }
 
     fn key(&self, g: &GraphRun, v: InstanceId) -> StepKey {

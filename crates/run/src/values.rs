@@ -29,6 +29,7 @@ use wfc_plan::eval::{self, Eval, Scope};
 use wfc_plan::script::{self, Piece, RenderedScript, ScriptLang};
 use wfc_plan::{OutputRef, RefTarget, Value};
 
+mod drawn;
 mod outcome;
 pub use outcome::outcome_value;
 
@@ -72,6 +73,9 @@ pub struct Evaluator<'a> {
     derived: Vec<String>,
     /// While [`Evaluator::freeze`] runs: the step whose outputs stay reads.
     frozen: Option<StepId>,
+    /// The source of the instance's step: a `uuid()` written there draws
+    /// per loop iteration, one in a `let` once per run (see `drawn`).
+    step_span: Option<wfc_language::span::Span>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -97,7 +101,14 @@ impl<'a> Evaluator<'a> {
             ended: None,
             derived: Vec::new(),
             frozen: None,
+            step_span: None,
         }
+    }
+
+    /// The instance's step is written at `span`.
+    pub fn at_step(mut self, span: wfc_language::span::Span) -> Self {
+        self.step_span = Some(span);
+        self
     }
 
     /// Names expressions in errors by their source text.
@@ -356,6 +367,14 @@ impl<'a> Evaluator<'a> {
                 let now = wfc_language::time_value::from_system(std::time::SystemTime::now());
                 return self.synthetic(e, Value::Time(now), bound);
             }
+            ExprKind::Call(f @ (Func::Uuid | Func::RandomInt), args) if self.frozen.is_none() => {
+                let args: Vec<Expr> = args.iter().map(|a| self.substitute(a, bound)).collect();
+                match self.drawn(*f, e, &args, bound) {
+                    Ok(v) => return self.synthetic(e, v, bound),
+                    // Left as a call: evaluating it says why.
+                    Err(_) => ExprKind::Call(*f, args),
+                }
+            }
             ExprKind::Call(f, args) => {
                 ExprKind::Call(*f, args.iter().map(|a| self.substitute(a, bound)).collect())
             }
@@ -589,7 +608,7 @@ fn needs_run(e: &Expr) -> bool {
         | ExprKind::StepStatus(_)
         | ExprKind::Failed(_)
         | ExprKind::Run(_)
-        | ExprKind::Call(Func::Now, _) => true,
+        | ExprKind::Call(Func::Now | Func::Uuid | Func::RandomInt, _) => true,
         ExprKind::Cond(c, a, b) => needs_run(c) || needs_run(a) || needs_run(b),
         ExprKind::List(xs) | ExprKind::Call(_, xs) => xs.iter().any(needs_run),
         ExprKind::Map(m) => m.iter().any(|(_, x)| needs_run(x)),

@@ -10,6 +10,7 @@ mod cli;
 mod collections_time;
 mod deps;
 mod detach;
+mod drawn;
 mod expressions;
 mod gate_message;
 mod injection;

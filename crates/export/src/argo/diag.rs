@@ -37,9 +37,9 @@ pub fn run_time_value(span: Span, step: &str, what: &str) -> Diagnostic {
 pub fn now(span: Span, step: &str) -> Diagnostic {
     Diagnostic::error(
         "E0750",
-        format!("step `{step}` uses `now()`, which Argo cannot compute in a template"),
+        format!("step `{step}` uses `now()`, `uuid()` or `random_int(…)`, which Argo cannot compute in a template"),
     )
-    .primary(span, "the time while the step runs")
+    .primary(span, "known only while the step runs")
     .help(
         "pass the time as a `time` param (`--param at=…`), or run `date -u` in the step's command",
     )

@@ -3,7 +3,7 @@
 
 use super::diag;
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, ExprKind, Func, InterpPart, RunField, Workflow};
+use wfc_language::ir::{Expr, ExprKind, InterpPart, RunField, Workflow};
 use wfc_language::span::Span;
 use wfc_plan::render::expr;
 
@@ -47,7 +47,7 @@ fn blocker(wf: &Workflow, e: &Expr) -> Option<Blocker> {
             InterpPart::Expr(x) => Some(x),
             InterpPart::Text(_) => None,
         })),
-        ExprKind::Call(Func::Now, _) => Some(Blocker::Now),
+        ExprKind::Call(f, _) if f.run_value() => Some(Blocker::Now),
         ExprKind::Call(_, args) => all(&mut args.iter()),
         ExprKind::Unary(_, x) | ExprKind::Field(x, _) => blocker(wf, x),
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => all(&mut [&**a, &**b].into_iter()),

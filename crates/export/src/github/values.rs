@@ -608,7 +608,7 @@ pub fn unsupported(e: &Expr, what: &str) -> Diagnostic {
 /// Whether `e` reads `now()`, which the export never folds.
 pub(super) fn reads_now(e: &Expr) -> bool {
     let mut found = false;
-    e.walk(&mut |x| found |= matches!(x.kind, ExprKind::Call(Func::Now, _)));
+    e.walk(&mut |x| found |= matches!(x.kind, ExprKind::Call(f, _) if f.run_value()));
     found
 }
 
@@ -616,7 +616,7 @@ pub(super) fn reads_now(e: &Expr) -> bool {
 pub(super) fn now(e: &Expr) -> Diagnostic {
     Diagnostic::error(
         "E0751",
-        "GitHub Actions cannot be given `now()`, the time while the workflow runs",
+        "GitHub Actions cannot be given `now()`, `uuid()` or `random_int(…)`, known only while the workflow runs",
     )
     .primary(e.span, "known only while the step runs")
     .help("pass the time as a `time` param, or run `date -u` in the step's command")

@@ -241,6 +241,9 @@ impl Checker<'_> {
             )),
             ExprKind::Run(_) => found.push((e.span, "the run (`run.…`)".into())),
             ExprKind::Call(ir::Func::Now, _) => found.push((e.span, "the time (`now()`)".into())),
+            ExprKind::Call(f, _) if f.run_value() => {
+                found.push((e.span, "a random value of the run".into()))
+            }
             _ => {}
         });
         for (span, what) in found {

@@ -58,6 +58,8 @@ pub static FUNCTIONS: &[FuncInfo] = &[
     FuncInfo { func: Func::ParseTime, name: "parse_time", signature: "parse_time(s: string, format?: string) -> time", arity: 2, doc: "Text as a time: RFC 3339 (`\"2026-05-01T09:30:00Z\"`), or by strftime directives (without an offset, UTC; a date alone, its midnight)." },
     FuncInfo { func: Func::Seconds, name: "seconds", signature: "seconds(d: duration) -> float", arity: 1, doc: "The duration as a number of seconds: `seconds(1m30s)` is `90.0`, `seconds(250ms)` is `0.25`." },
     FuncInfo { func: Func::Duration, name: "duration", signature: "duration(n: int | float) -> duration", arity: 1, doc: "A number of seconds as a duration (to the millisecond): `duration(90)` is `1m30s`; a negative number is an error." },
+    FuncInfo { func: Func::Uuid, name: "uuid", signature: "uuid() -> string", arity: 0, doc: "A random UUID (version 4), while the run runs: the same for every attempt of the step and after `wfc resume` (it is derived from the run's id and where the call is written), another in each loop iteration and each run." },
+    FuncInfo { func: Func::RandomInt, name: "random_int", signature: "random_int(a: int, b: int) -> int", arity: 2, doc: "A random int from `a` to `b` (both included), while the run runs; the same for every attempt and after a resume, as `uuid()`. `a > b` is an error." },
     FuncInfo { func: Func::RequireEnv, name: "require_env", signature: "require_env(name: string) -> string", arity: 1, doc: "The value of an environment variable of the machine running `wfc`, as `env(name)`; a run refuses to start (before anything runs) when it is unset or empty. The name is written out: `require_env(\"AWS_REGION\")`." },
 ];
 

@@ -238,7 +238,11 @@ impl<'a> Checker<'a> {
         if let Some(l) = self.lifts.remove(&e.span) {
             self.lifts.insert(span, l);
         }
-        e.span = span;
+        // (A `uuid()` keeps where it is written: a run draws its value from
+        // that place, one value for every use of the let.)
+        if !matches!(e.kind, ir::ExprKind::Call(f, _) if f.run_value()) {
+            e.span = span;
+        }
         self.wf.let_uses.insert(span, id);
         e
     }

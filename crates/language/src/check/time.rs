@@ -12,7 +12,8 @@ use crate::time_value::{self, TimeError};
 /// The number of arguments of a function whose last ones are optional.
 pub(super) fn arity(f: Func) -> Option<(usize, usize)> {
     match f {
-        Func::Now => Some((0, 0)),
+        Func::Now | Func::Uuid => Some((0, 0)),
+        Func::RandomInt => Some((2, 2)),
         Func::FormatTime => Some((2, 3)),
         Func::ParseTime => Some((1, 2)),
         _ => None,
@@ -34,13 +35,18 @@ impl Checker<'_> {
     /// E0346: `now()` in a param default, which is bound before the run,
     /// or in a trigger's `when` or `params`, decided before there is one.
     pub(super) fn check_now(&mut self, f: Func, span: Span, ctx: &Ctx) {
-        if f != Func::Now {
+        if !f.run_value() {
             return;
         }
+        let name = match f {
+            Func::Uuid => "uuid()",
+            Func::RandomInt => "random_int(…)",
+            _ => "now()",
+        };
         if ctx.param_limit.is_some() {
-            self.report(dc::now_before_run(span, "a param's default", false));
+            self.report(dc::now_before_run(span, "a param's default", false, name));
         } else if let (Some(_), Some(place)) = (ctx.trigger, ctx.params_only) {
-            self.report(dc::now_before_run(span, place, true));
+            self.report(dc::now_before_run(span, place, true, name));
         }
     }
 
@@ -53,6 +59,11 @@ impl Checker<'_> {
         };
         let (ok, ty) = match info.func {
             Func::Now => (true, Type::Time),
+            Func::Uuid => (true, Type::String),
+            Func::RandomInt => {
+                let ok = arg(self, &xs[0], &Type::Int) & arg(self, &xs[1], &Type::Int);
+                (ok, Type::Int)
+            }
             Func::Seconds => (arg(self, &xs[0], &Type::Duration), Type::Float),
             Func::Duration => {
                 let ok = matches!(

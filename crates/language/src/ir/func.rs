@@ -44,6 +44,19 @@ pub enum Func {
     Seconds,
     /// `duration(n)`: a number of seconds as a duration.
     Duration,
+    /// `uuid()`: a random UUID, the same for a step's every attempt and
+    /// after a resume (derived from the run's id).
+    Uuid,
+    /// `random_int(a, b)`: a random int in `a..=b`, as `uuid()`.
+    RandomInt,
     /// `require_env(NAME)`: `env(NAME)`, and a run refuses to start without it.
     RequireEnv,
+}
+
+impl Func {
+    /// Whether its value is known only while the run runs, never at plan
+    /// time: the time, and the random values a run derives from its id.
+    pub fn run_value(self) -> bool {
+        matches!(self, Func::Now | Func::Uuid | Func::RandomInt)
+    }
 }

@@ -65,12 +65,12 @@ pub fn bad_time_text(span: Span, why: &str) -> Diagnostic {
 
 /// E0346: `now()` where the value is needed before the run (a param
 /// default; a trigger's `when` or `params`, with `trigger`).
-pub fn now_before_run(span: Span, place: &str, trigger: bool) -> Diagnostic {
-    let d = Diagnostic::error("E0346", format!("`now()` has no value in {place}"))
+pub fn now_before_run(span: Span, place: &str, trigger: bool, func: &str) -> Diagnostic {
+    let d = Diagnostic::error("E0346", format!("`{func}` has no value in {place}"))
         .primary(span, "known only while the run runs");
     if trigger {
-        d.help("a trigger decides before the run: say when a schedule fires in its pattern, or compare `now()` in a step (a gate's `check`)")
+        d.help(format!("a trigger decides before the run: say when a schedule fires in its pattern, or use `{func}` in a step (a gate's `check`)"))
     } else {
-        d.help("use `now()` in a step, a `let` or an `until`; a param may be a `time` given when the run starts")
+        d.help(format!("use `{func}` in a step, a `let` or an `until`; a param's value is given when the run starts"))
     }
 }
