@@ -290,3 +290,54 @@ fn typed_params_are_checked_as_wfc_serve_binds_them_and_shape_jobs() {
     }
     assert_eq!(refused, 5);
 }
+
+/// Issue 73: a required param a webhook sets needs no value to export (it
+/// asked for one, E0402): it is a required `workflow_dispatch` input, the
+/// dispatch's payload gives it, and any other event fails the params job.
+#[test]
+fn a_required_param_a_webhook_sets_exports_without_a_value() {
+    if super::export_github_computed::no_jq() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("h.wf");
+    std::fs::write(
+        &file,
+        "workflow h {\n  on webhook \"/go\" { params { sha = request.json.sha } }\n  param sha: string\n  step s: shell { run \"echo ${sha}\" }\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("h.yml");
+    let run = export(&file, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let doc: Json = serde_norway::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let input = &doc["on"]["workflow_dispatch"]["inputs"]["sha"];
+    assert_eq!(input["required"], true, "{doc:#}");
+    assert!(input.get("default").is_none(), "{doc:#}");
+    let step = &doc["jobs"]["wfc-params"]["steps"][0];
+    // (Inputs are empty on events other than `workflow_dispatch`.)
+    let no_input = [("sha", "")];
+    let payload = json!({"sha": "abc"});
+    let got = decide_with(
+        step,
+        dir.path(),
+        ("repository_dispatch", "go", &payload),
+        &no_input,
+    );
+    assert_eq!(got.unwrap()["sha"], "abc");
+    let by_hand = [("sha", "def")];
+    let got = decide_with(
+        step,
+        dir.path(),
+        ("workflow_dispatch", "", &json!({})),
+        &by_hand,
+    );
+    assert_eq!(got.unwrap()["sha"], "def");
+    let other = decide_with(step, dir.path(), ("schedule", "", &json!({})), &no_input);
+    let other = other.unwrap_err();
+    assert!(other.contains("param `sha` has no value"), "{other}");
+}

@@ -483,7 +483,13 @@ fn plan_calls(
 ) -> Result<(Plan, Workflow), Vec<Diagnostic>> {
     let inlined = inline::inline(wf)?;
     required_env::check(&inlined.wf)?;
-    let params = params::bind(&inlined.wf, input)?;
+    // An export computes what its triggers set per event: such a param
+    // needs no value to export (its run fails without one, saying so).
+    let unset = match run_time.trigger_params {
+        true => trigger_params::set_by_triggers(&inlined.wf),
+        false => Vec::new(),
+    };
+    let params = params::bind_leaving(&inlined.wf, input, &unset)?;
     let mut values = vec![None; inlined.wf.params.len()];
     for p in &params {
         values[p.id] = Some(p.value.clone());

