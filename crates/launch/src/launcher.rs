@@ -503,6 +503,23 @@ impl Launcher {
         Some(state)
     }
 
+    /// Waits (at most `within`) until the launcher no longer runs run `id`.
+    /// A run whose end is recorded is still owned for a moment while its
+    /// task closes its logs and gives its slot back: a delete or a resume
+    /// asked right after the end waits for that instead of being refused.
+    pub async fn let_go(&self, id: &str, within: Duration) {
+        let mut ends = self.ends();
+        let until = tokio::time::Instant::now() + within;
+        while self.state(id) == Some(State::Running) {
+            if !matches!(
+                tokio::time::timeout_at(until, ends.changed()).await,
+                Ok(Ok(()))
+            ) {
+                return;
+            }
+        }
+    }
+
     /// The runs the launcher owns, with where each stands, by id.
     pub fn owned_runs(&self) -> Vec<(String, State)> {
         let owned = self.owned();
@@ -600,5 +617,52 @@ impl Drop for Entry<'_> {
         if self.armed {
             self.launcher.disown(self.id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owning(id: &str) -> Launcher {
+        let manager = RunManager::new(wfc_run::exec::ExecOptions::default());
+        let launcher = Launcher::new(manager, std::env::temp_dir(), 1);
+        let owned = Arc::new(Owned {
+            cancel: CancellationToken::new(),
+            force: CancellationToken::new(),
+            state: Mutex::new(State::Running),
+        });
+        launcher.owned().insert(id.to_owned(), owned);
+        launcher
+    }
+
+    #[tokio::test]
+    async fn let_go_waits_for_a_run_to_be_disowned_and_no_longer() {
+        let launcher = owning("r1");
+        let ends = launcher.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            ends.disown("r1");
+            ends.inner.ended.send_modify(|n| *n += 1);
+        });
+        let started = std::time::Instant::now();
+        launcher.let_go("r1", Duration::from_secs(20)).await;
+        assert_eq!(launcher.state("r1"), None);
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(140), "{waited:?}");
+        assert!(waited < Duration::from_secs(10), "{waited:?}");
+        // A run it does not own: at once.
+        let started = std::time::Instant::now();
+        launcher.let_go("r2", Duration::from_secs(20)).await;
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn let_go_gives_up_at_its_bound_on_a_run_still_going() {
+        let launcher = owning("r1");
+        let started = std::time::Instant::now();
+        launcher.let_go("r1", Duration::from_millis(200)).await;
+        assert!(started.elapsed() >= Duration::from_millis(190));
+        assert_eq!(launcher.state("r1"), Some(State::Running));
     }
 }

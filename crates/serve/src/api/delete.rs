@@ -23,14 +23,24 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Accepted>, Problem> {
     caller.operator()?;
-    let launcher = app.launcher.clone();
-    let id = with_store(&app, move |s| {
+    let (id, ended) = with_store(&app, move |s| {
         let id = wfc_store::control::find_run(s, &id).map_err(|e| {
             let gone = e
                 .starts_with("no run `")
                 .then(|| DeleteError::Gone(id.clone()));
             Problem::new(Code::NotFound, gone.map_or(e, |g| g.to_string()))
         })?;
+        let status = wfc_store::control::run_status(s, &id).map_err(Problem::store)?;
+        Ok((id, status.is_some_and(|s| s != "running")))
+    })
+    .await?;
+    if ended {
+        app.launcher
+            .let_go(&id, std::time::Duration::from_secs(5))
+            .await;
+    }
+    let launcher = app.launcher.clone();
+    let id = with_store(&app, move |s| {
         if let Some(state) = launcher.state(&id) {
             let why = DeleteError::Running {
                 id: id.clone(),

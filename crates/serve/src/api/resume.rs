@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use std::time::Duration;
 use wfc_launch::{Checked, Compiled, Resume, Run};
 use wfc_plan::ParamInput;
 use wfc_store::resume;
@@ -55,6 +56,7 @@ pub async fn resume_run(app: &App, caller: &Caller, id: String) -> Result<String
         return Ok(id);
     }
     resume::resumable(&rec, &id).map_err(refused)?;
+    app.launcher.let_go(&id, Duration::from_secs(5)).await;
     if let Some(state) = app.launcher.state(&id) {
         return Err(Problem::new(
             Code::NotResumable,
