@@ -302,7 +302,7 @@ module.exports = grammar({
         [PREC.or, '||'],
         [PREC.and, '&&'],
         [PREC.equal, choice('==', '!=')],
-        [PREC.compare, choice('<', '<=', '>', '>=', 'in')],
+        [PREC.compare, choice('<', '<=', '>', '>=', 'in', 'is')],
         [PREC.add, choice('+', '-')],
         [PREC.multiply, choice('*', '/', '%')],
       ];

@@ -125,6 +125,44 @@ fn retry_when_retries_only_the_exit_codes_it_names() {
     }
 }
 
+/// `error is signal` in the export's loop: a status above 128 is a signal
+/// (the shell's 128 + N); a plain failing status is not retried.
+#[test]
+fn retry_when_error_is_signal_tells_a_kill_from_an_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("work.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow work {
+  param how: string = "kill"
+  step work: shell {
+    run "n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ $n -ge 1 ] && exit 0; if [ ${how} = kill ]; then sh -c 'kill -9 $$'; exit $?; fi; exit 3"
+    retry 3 when error is signal
+  }
+}
+"#,
+    )
+    .unwrap();
+    for (how, passes, attempts) in [("kill", true, "2"), ("exit", false, "1")] {
+        let out = dir.path().join("work.yml");
+        let run = export(&wf, &[&format!("how={how}")], &out);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        lint(std::slice::from_ref(&out));
+        let yaml = std::fs::read_to_string(&out).unwrap();
+        let mut step = steps(&yaml, "work")[0].clone();
+        step["env"]["WF_VALUE_1"] = how.into();
+        let _ = std::fs::remove_file(dir.path().join("count"));
+        let got = run_step(&step, dir.path(), &[]);
+        assert_eq!(got.status.success(), passes, "{how}: {got:?}");
+        let count = std::fs::read_to_string(dir.path().join("count")).unwrap();
+        assert_eq!(count.trim(), attempts, "{how}");
+    }
+}
+
 /// A server answering 503 `starting` twice, then 200 `ok ready`.
 fn warming_server() -> String {
     use std::io::{Read, Write};

@@ -1,6 +1,7 @@
 //! `retry N … when COND` in the editor: completion offers `when` after a
 //! retry's settings and the attempt's names after it; hover explains
-//! `when`; it is highlighted as a keyword; the names are checked per kind.
+//! `when`; it is highlighted as a keyword; the names are checked per kind;
+//! `error is` completes the error classes.
 
 use wfc_language::ide::Doc;
 
@@ -51,4 +52,36 @@ fn hovers_and_highlights_when_and_checks_names_per_kind() {
         .map(|d| d.code.clone())
         .collect();
     assert_eq!(codes, ["E0375"]);
+}
+
+#[test]
+fn completes_and_hovers_error_classes() {
+    let src = "workflow w {\n  step pay: http {\n    post \"http://x\"\n    retry 3 when error is $0\n  }\n}\n";
+    assert_eq!(
+        labels(src),
+        vec![
+            "connection",
+            "exit_code",
+            "http_status",
+            "other",
+            "signal",
+            "timeout"
+        ]
+    );
+    let src = "workflow w {\n  step pay: http {\n    post \"http://x\"\n    retry 3 when error i$0s connection\n  }\n}\n";
+    let (d, at) = at(src);
+    let h = d.hover(at).expect("a hover on `is`").markdown;
+    assert!(
+        h.contains("error is CLASS") && h.contains("connection"),
+        "{h}"
+    );
+    let d = Doc::analyze("x.wf", &src.replace("$0", ""));
+    assert!(d.diagnostics().is_empty(), "{:?}", d.diagnostics());
+    let text = src.replace("$0", "");
+    let kinds: Vec<String> = d
+        .semantic_tokens()
+        .iter()
+        .map(|t| format!("{:?} {}", t.kind, &text[t.span.clone()]))
+        .collect();
+    assert!(kinds.contains(&"Keyword is".to_string()), "{kinds:?}");
 }

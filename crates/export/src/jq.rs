@@ -221,6 +221,7 @@ impl Jq {
                 Type::String => format!("({y} | contains({x}))"),
                 _ => return Err(l.refuse(e, "`in` over this value")),
             },
+            Is => return Err(l.refuse(e, "`error is CLASS` (a failed attempt's class)")),
         })
     }
 

@@ -162,6 +162,13 @@ impl Test<'_> {
                     }
                 )
             }
+            // A failed attempt's class, from its status as the shell gives
+            // it: 128 + N when signal N killed it.
+            ExprKind::Binary(BinaryOp::Is, _, class) if !self.http => match &class.kind {
+                ExprKind::Str(c) if c == "exit_code" => "[ \"$wfc_status\" -lt 128 ]".into(),
+                ExprKind::Str(c) if c == "signal" => "[ \"$wfc_status\" -gt 128 ]".into(),
+                _ => return Err(self.refused(e)),
+            },
             ExprKind::Unary(UnaryOp::Not, a) => format!("! {}", self.shell(a, env)?),
             ExprKind::Call(Func::Contains, xs) if xs.len() == 2 => {
                 let (a, b) = (self.text(&xs[0], env)?, self.text(&xs[1], env)?);

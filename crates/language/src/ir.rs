@@ -13,6 +13,8 @@
 
 use crate::span::Span;
 
+mod error_class;
+pub use error_class::{ErrorClass, ERROR_CLASS};
 mod settings;
 pub use settings::{attempt_names, ATTEMPT_NAMES};
 pub use settings::{

@@ -349,6 +349,8 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Eval {
             (Str(sub), Str(x)) => Known(Bool(x.contains(sub.as_str()))),
             _ => Unknown,
         },
+        // `error is timeout`, lowered as the attempt's class `== "timeout"`.
+        BinaryOp::Is => Known(Bool(equal(&a, &b))),
         BinaryOp::Add => match (a, b) {
             (Int(x), Int(y)) => x
                 .checked_add(y)

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 use wfc_contract::LineSink;
-use wfc_language::ir::{OutputDecl, Retry};
+use wfc_language::ir::{ErrorClass, OutputDecl, Retry};
 use wfc_plan::{InstanceId, Value};
 
 /// What a step task tells the scheduler.
@@ -77,6 +77,8 @@ pub struct AttemptResult {
     pub kept: Vec<wfc_contract::ArtifactFile>,
     /// What its process or container used, where known.
     pub usage: Option<wfc_contract::Usage>,
+    /// What made it fail, as `error is CLASS` tests it (`None`: it did not).
+    pub class: Option<ErrorClass>,
 }
 
 impl AttemptResult {
@@ -90,6 +92,7 @@ impl AttemptResult {
             outputs: None,
             kept: Vec::new(),
             usage: None,
+            class: Some(ErrorClass::Other),
         }
     }
 }
@@ -257,6 +260,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
                         outputs: None,
                         kept: Vec::new(),
                         usage: None,
+                        class: None,
                     }),
                 });
             }
@@ -603,6 +607,7 @@ fn convert(
         error = Some(masker.mask(&why));
     }
     AttemptResult {
+        class: class_of(status, outcome),
         status,
         error,
         exit_code: outcome.exit_code,
@@ -610,6 +615,25 @@ fn convert(
         outputs: Some(value),
         kept: Vec::new(),
         usage: outcome.usage,
+    }
+}
+
+/// What made an attempt that ended in `status` fail: the executor's word
+/// where it gave one, else its status, exit code or HTTP status.
+fn class_of(status: Status, outcome: &Outcome) -> Option<ErrorClass> {
+    match status {
+        Status::Succeeded | Status::Cancelled => None,
+        Status::TimedOut => Some(ErrorClass::Timeout),
+        _ if outcome.class.is_some() => outcome.class,
+        _ if outcome.exit_code.is_some_and(|c| c != 0) => Some(ErrorClass::ExitCode),
+        _ if outcome
+            .outputs
+            .get("status_code")
+            .is_some_and(|v| v.is_u64()) =>
+        {
+            Some(ErrorClass::HttpStatus)
+        }
+        _ => Some(ErrorClass::Other),
     }
 }
 

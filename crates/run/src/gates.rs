@@ -221,6 +221,11 @@ pub fn decided(
         ])),
         kept: Vec::new(),
         usage: None,
+        class: match status {
+            Status::TimedOut => Some(wfc_language::ir::ErrorClass::Timeout),
+            Status::Failed => Some(wfc_language::ir::ErrorClass::Other),
+            _ => None,
+        },
     }
 }
 

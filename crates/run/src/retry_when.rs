@@ -13,7 +13,7 @@ use super::attempt::AttemptResult;
 use super::mask::Masker;
 use super::poll::comparison_lhs;
 use super::values::Evaluator;
-use wfc_language::ir::BinaryOp;
+use wfc_language::ir::{BinaryOp, ERROR_CLASS};
 use wfc_language::ir::{BlockId, Expr, ExprKind, Names, StepId};
 use wfc_plan::{OutputRef, PlannedStep, RefTarget, Value};
 
@@ -78,6 +78,10 @@ impl RetryWhen {
             tracing::debug!(step = %self.name, name, "retried: the attempt has no value for `when`");
             return Decision::Retry;
         }
+        let class = match field_of(&value, ERROR_CLASS) {
+            Value::Str(c) => c,
+            _ => String::new(),
+        };
         let local = [Some(value)];
         let reads = [OutputRef {
             step: self.step,
@@ -87,6 +91,10 @@ impl RetryWhen {
         let mut ev = Evaluator::new(&self.params, &self.items, &reads, &local, &local, None);
         let why = match ev.eval(&self.cond) {
             Ok(Value::Bool(true)) => return Decision::Retry,
+            Ok(Value::Bool(false)) if self.reads_class() => format!(
+                "not retried: `{}` is false: the error's class is `{class}`",
+                self.text
+            ),
             Ok(Value::Bool(false)) => match (&self.probe, lhs(&self.cond)) {
                 (Some(text), Some(lhs)) => match ev.eval(lhs) {
                     Ok(v) => format!(
@@ -105,6 +113,15 @@ impl RetryWhen {
             Err(e) => return Decision::Broken(masker.mask(&self.broken(&e))),
         };
         Decision::Stop(masker.mask(&why))
+    }
+
+    /// Whether the condition tests the error's class (`error is …`).
+    fn reads_class(&self) -> bool {
+        let mut reads = false;
+        self.cond.walk(&mut |x| {
+            reads |= matches!(&x.kind, ExprKind::StepOutput { field, .. } if field == ERROR_CLASS);
+        });
+        reads
     }
 
     /// The first attempt name the condition reads that `value` lacks.
@@ -132,16 +149,17 @@ impl RetryWhen {
     }
 }
 
-/// The operand a false condition shows: the left of a comparison or `in`.
+/// The operand a false condition shows: the left of a comparison or `in`,
+/// the class `error is CLASS` found.
 fn lhs(e: &Expr) -> Option<&Expr> {
     match &e.kind {
-        ExprKind::Binary(BinaryOp::In, l, _) => Some(l),
+        ExprKind::Binary(BinaryOp::In | BinaryOp::Is, l, _) => Some(l),
         _ => comparison_lhs(e),
     }
 }
 
 /// What `when` reads of an attempt: `exit_code` and `status_code` where
-/// the attempt had them, and `error`.
+/// the attempt had them, `error`, and its class (`error is CLASS`).
 fn attempt_value(r: &AttemptResult) -> Value {
     let out = |k: &str| r.outputs.as_ref().map_or(Value::Null, |o| field_of(o, k));
     let exit_code = match r.exit_code {
@@ -154,6 +172,10 @@ fn attempt_value(r: &AttemptResult) -> Value {
         (
             "error".into(),
             Value::Str(r.error.clone().unwrap_or_default()),
+        ),
+        (
+            ERROR_CLASS.into(),
+            Value::Str(r.class.map_or("other", |c| c.name()).into()),
         ),
     ])
 }

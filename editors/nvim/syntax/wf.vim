@@ -10,7 +10,7 @@ endif
 
 " (Later definitions win where two start at the same place.)
 syn keyword wfBoolean true false
-syn keyword wfOperatorWord in
+syn keyword wfOperatorWord in is
 syn keyword wfType string int float bool duration time json list map contained containedin=wfTypeAnn
 syn match   wfName "\<[A-Za-z_][A-Za-z0-9_-]*\>" contained
 " Fields: the first word of a line inside a step, a trigger or the workflow.

@@ -73,6 +73,7 @@
 ] @keyword
 
 "in" @keyword.operator
+"is" @keyword.operator
 
 ; Declarations
 (workflow name: (identifier) @type)

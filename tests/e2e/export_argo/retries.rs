@@ -28,6 +28,10 @@ const LOOPS: &str = r#"workflow loops {
     run "curl -fsS https://example.com"
     retry 3 backoff 2s when exit_code == 7 || exit_code >= 28
   }
+  step crunch: shell {
+    run "./crunch"
+    retry 2 backoff 2s when error is signal || exit_code == 75
+  }
 }
 "#;
 
@@ -73,6 +77,11 @@ fn until_and_retries_map_to_argo_and_validate() {
         "asInt(lastRetry.exitCode) == -1 || ((asInt(lastRetry.exitCode) == 7) || (asInt(lastRetry.exitCode) >= 28))"
     );
     assert_eq!(fetch["retryStrategy"]["backoff"]["factor"], "2");
+    // `error is signal`: killed by signal N, the status is 128 + N.
+    assert_eq!(
+        template(&doc, "crunch")["retryStrategy"]["expression"],
+        "asInt(lastRetry.exitCode) == -1 || ((asInt(lastRetry.exitCode) > 128) || (asInt(lastRetry.exitCode) == 75))"
+    );
     // Loops in the script: no retryStrategy, and the pod's deadline holds
     // every try (30s + the 10s poll; 4 × 1m + 3 × 1s).
     let wait = template(&doc, "wait-ready");

@@ -11,6 +11,7 @@ mod collections_time;
 mod deps;
 mod detach;
 mod drawn;
+mod error_classes;
 mod expressions;
 mod gate_message;
 mod injection;

@@ -185,6 +185,13 @@ fn exit_code_test(s: &PlannedStep, e: &Expr) -> Result<String, Diagnostic> {
             a,
             b,
         ) => format!("({} {} {})", operand(a)?, op.symbol(), operand(b)?),
+        // A failed attempt's class, from its exit status (128 + N when
+        // signal N killed it).
+        ExprKind::Binary(BinaryOp::Is, _, class) => match &class.kind {
+            ExprKind::Str(c) if c == "exit_code" => "(asInt(lastRetry.exitCode) < 128)".into(),
+            ExprKind::Str(c) if c == "signal" => "(asInt(lastRetry.exitCode) > 128)".into(),
+            _ => return Err(when_refused(e)),
+        },
         ExprKind::Unary(UnaryOp::Not, a) => format!("!{}", exit_code_test(s, a)?),
         ExprKind::Bool(b) => b.to_string(),
         _ => return Err(when_refused(e)),
@@ -202,5 +209,5 @@ fn until_refused(e: &Expr) -> Diagnostic {
 fn when_refused(e: &Expr) -> Diagnostic {
     Diagnostic::error("E0770", "Argo cannot retry only when this condition holds")
         .primary(e.span, "not a comparison of the attempt's `exit_code`")
-        .help("Argo's `retryStrategy.expression` sees the last attempt's exit code (`lastRetry.exitCode`), not an HTTP status or wfc's error text: compare `exit_code` with numbers (`==`, `<`, `in [6, 7]`, `&&`, `||`, `!`), or drop `when`")
+        .help("Argo's `retryStrategy.expression` sees the last attempt's exit code (`lastRetry.exitCode`), not an HTTP status or wfc's error text: compare `exit_code` with numbers (`==`, `<`, `in [6, 7]`, `&&`, `||`, `!`) or test `error is exit_code` / `error is signal`, or drop `when`")
 }

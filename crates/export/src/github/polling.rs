@@ -81,5 +81,5 @@ fn when_refused(e: &Expr) -> Diagnostic {
         "GitHub Actions export cannot test this retry `when` in the shell",
     )
     .primary(e.span, "not a comparison of the attempt's `exit_code`")
-    .help("compare `exit_code` with numbers (`==`, `<`, `in [6, 7]`, `&&`, `||`, `!`), or drop `when`")
+    .help("compare `exit_code` with numbers (`==`, `<`, `in [6, 7]`, `&&`, `||`, `!`) or test `error is exit_code` / `error is signal` (the export has no per-attempt timeout, nor wfc's error text), or drop `when`")
 }

@@ -90,6 +90,7 @@ impl Checker<'_> {
                 let tainted = x.tainted;
                 expr(ExprKind::Unary(*op, Box::new(x)), ty, span, tainted)
             }
+            ast::ExprKind::Binary(BinaryOp::Is, l, r) => self.lower_error_is(l, r, span, ctx),
             ast::ExprKind::Binary(op, l, r) => {
                 let l = self.lower_expr(l, ctx);
                 let r = self.lower_expr(r, ctx);

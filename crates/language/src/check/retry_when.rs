@@ -10,7 +10,7 @@
 use super::exprs::expr;
 use super::{Checker, Ctx};
 use crate::diag::check as dc;
-use crate::ir::{self, Expr, ExprKind, Type};
+use crate::ir::{self, BinaryOp, ErrorClass, Expr, ExprKind, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -75,5 +75,56 @@ impl Checker<'_> {
             return Some(Expr::invalid(span));
         }
         None
+    }
+
+    /// `error is CLASS`: lowered as the attempt's class (`error_class`, an
+    /// output no one else reads) `is` the class's name.
+    pub(super) fn lower_error_is(
+        &mut self,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Expr {
+        let step = ctx.attempt;
+        let is_error = matches!(&l.kind, ast::ExprKind::Name(id) if id.name == "error");
+        let (Some(step), true) = (step, is_error) else {
+            if !is_error {
+                // Still read: what it names is used, or unknown.
+                self.lower_expr(l, ctx);
+            }
+            let at = if step.is_some() { l.span } else { span };
+            self.report(dc::misplaced_error_is(at, step.is_some()));
+            return Expr::invalid(span);
+        };
+        let kind = self.wf.steps[step].kind;
+        let classes: Vec<&str> = ErrorClass::of_kind(kind).iter().map(|c| c.name()).collect();
+        let word = match &r.kind {
+            ast::ExprKind::Name(id) => id.name.as_str(),
+            _ => "",
+        };
+        if !classes.contains(&word) {
+            let known = ErrorClass::parse(word).is_some();
+            let sugg = crate::diag::did_you_mean(word, classes.iter().copied());
+            let shown = if word.is_empty() { "…" } else { word };
+            self.report(dc::unknown_error_class(
+                r.span,
+                shown,
+                kind.name(),
+                &classes,
+                known,
+                sugg,
+            ));
+            return Expr::invalid(span);
+        }
+        let class = ExprKind::StepOutput {
+            step,
+            field: ir::ERROR_CLASS.to_owned(),
+            output: None,
+        };
+        let class = expr(class, Type::String, l.span, false);
+        let word = expr(ExprKind::Str(word.to_owned()), Type::String, r.span, false);
+        let kind = ExprKind::Binary(BinaryOp::Is, Box::new(class), Box::new(word));
+        expr(kind, Type::Bool, span, false)
     }
 }

@@ -76,6 +76,15 @@ pub fn complete(doc: &Doc, offset: usize) -> Vec<CompletionItem> {
                 item
             })
             .collect(),
+        Context::ErrorClass => crate::ir::ErrorClass::ALL
+            .into_iter()
+            .map(|c| {
+                let mut item = CompletionItem::new(c.name(), K::Value);
+                item.detail = Some(format!("error is {}", c.name()));
+                item.documentation = Some(c.meaning().to_string());
+                item
+            })
+            .collect(),
         Context::Expr => expression(doc, &cursor),
         Context::SqlParam => sql_params::items(doc, offset),
         Context::AlertBody => super::alerts::body(),

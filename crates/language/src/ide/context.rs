@@ -39,6 +39,8 @@ pub enum Context {
     Value(&'static [&'static str]),
     /// After `lock KEY { on busy`: what a later run does.
     BusyMode,
+    /// After `error is` in a retry's `when`: the error classes.
+    ErrorClass,
     /// Where an expression may start.
     Expr,
     /// Where a key of a `sql` step's `params { }` may start.
@@ -254,6 +256,7 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
             // `retry N … when COND`: what the failed attempt gives, then
             // any expression; `when` once the count (or a setting) ends.
             ["retry", .., "when"] => Context::Value(&["exit_code", "status_code", "error"]),
+            ["retry", .., "error", "is"] if w.contains(&"when") => Context::ErrorClass,
             ["retry", ..] if w.contains(&"when") => Context::Expr,
             ["retry", _, ..] if ends_value(words) => Context::Value(&["when"]),
             ["retry", ..] | ["on", ..] | ["timeout" | "estimate", ..] | ["outputs" | "mount"] => {

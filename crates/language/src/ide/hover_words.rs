@@ -28,6 +28,7 @@ const KEYWORDS: &[(&str, &str, &str)] = &[
     ("every", "until COND every D within D", "How long to wait between two runs of a polling step."),
     ("within", "within D", "The deadline: a polling step (`until`) or a retry gives up once it has passed."),
     ("when", "retry N … when COND", "Retries a failed attempt only while `COND` holds, over the attempt's `exit_code`, `status_code` or `error`; else the step fails at once."),
+    ("is", "retry N … when error is CLASS", "Whether the failed attempt's error is of this class: `timeout` (cut by the step's `timeout`), `exit_code`, `signal`, `http_status`, `connection` (no answer) or `other`."),
     ("outputs", "outputs { NAME: TYPE = EXPR }", "Values the workflow (or a step) gives back: a workflow's are evaluated when its steps have succeeded; `wfc run` prints them."),
     ("import", "import \"PATH\" [as NAME]", "Makes another file's workflows callable as `NAME.WORKFLOW` (`call NAME` runs its first). `std/…` is wfc's library."),
     ("as", "import \"PATH\" as NAME", "The name the imported module is called by (else the file's stem)."),

@@ -239,6 +239,7 @@ const KEYWORDS: &[&str] = &[
     "for",
     "each",
     "in",
+    "is",
     "parallel",
     "wait",
     "depends",

@@ -692,6 +692,8 @@ pub enum BinaryOp {
     Gt,
     Ge,
     In,
+    /// `error is timeout`: a failed attempt's class (a retry's `when`).
+    Is,
     Add,
     Sub,
     Mul,
@@ -711,6 +713,7 @@ impl BinaryOp {
             BinaryOp::Gt => ">",
             BinaryOp::Ge => ">=",
             BinaryOp::In => "in",
+            BinaryOp::Is => "is",
             BinaryOp::Add => "+",
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
@@ -725,7 +728,12 @@ impl BinaryOp {
             BinaryOp::Or => 1,
             BinaryOp::And => 2,
             BinaryOp::Eq | BinaryOp::Ne => 3,
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::In => 4,
+            BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In
+            | BinaryOp::Is => 4,
             BinaryOp::Add | BinaryOp::Sub => 5,
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
         }

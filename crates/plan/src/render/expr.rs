@@ -5,7 +5,9 @@
 //! should one ever reach here, prints as `***`.
 
 use crate::value::{format_duration, format_float};
-use wfc_language::ir::{Expr, ExprKind, FailedField, Func, InterpPart, Names, StepId, UnaryOp};
+use wfc_language::ir::{
+    BinaryOp, Expr, ExprKind, FailedField, Func, InterpPart, Names, StepId, UnaryOp,
+};
 
 pub const MASK: &str = "***";
 
@@ -256,6 +258,18 @@ fn write(wf: &dyn Names, e: &Expr, parent_prec: u8, out: &mut String) {
                 UnaryOp::Neg => "-",
             });
             write(wf, x, 7, out);
+        }
+        // `error is timeout`: the class read is shown as `error`, the class
+        // as the bare word it was written as.
+        ExprKind::Binary(BinaryOp::Is, _, r) => {
+            let paren = BinaryOp::Is.precedence() < parent_prec;
+            out.push_str(if paren { "(error is " } else { "error is " });
+            if let ExprKind::Str(word) = &r.kind {
+                out.push_str(word);
+            }
+            if paren {
+                out.push(')');
+            }
         }
         ExprKind::Binary(op, l, r) => {
             let prec = op.precedence();

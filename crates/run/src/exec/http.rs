@@ -68,7 +68,7 @@ pub(crate) async fn run(ex: &Executor, spec: &HttpSpec) -> Outcome {
     .await
     {
         Ok(r) => r,
-        Err(e) => return Outcome::failed(e),
+        Err(e) => return Outcome::unsent(e),
     };
     let ok = if spec.expect.is_empty() {
         (200..300).contains(&response.status)
@@ -113,6 +113,40 @@ pub(crate) fn status_message(prefix: &str, r: &Response) -> String {
     m
 }
 
+/// Why a request got no response: a message, and whether the request was
+/// sent and the connection failed (no answer) rather than never made.
+pub(crate) struct Unsent {
+    message: String,
+    connection: bool,
+}
+
+impl From<String> for Unsent {
+    fn from(message: String) -> Unsent {
+        Unsent {
+            message,
+            connection: false,
+        }
+    }
+}
+
+impl From<Unsent> for String {
+    fn from(u: Unsent) -> String {
+        u.message
+    }
+}
+
+impl Outcome {
+    /// A request that got no response.
+    pub(crate) fn unsent(u: Unsent) -> Outcome {
+        let class = u
+            .connection
+            .then_some(wfc_language::ir::ErrorClass::Connection);
+        let mut o = Outcome::failed(u);
+        o.class = class;
+        o
+    }
+}
+
 /// Sends one request and reads the response; errors are messages.
 pub(crate) async fn send(
     ex: &Executor,
@@ -120,14 +154,19 @@ pub(crate) async fn send(
     url: &str,
     headers: &[(String, String)],
     body: Option<&Body>,
-) -> Result<Response, String> {
+) -> Result<Response, Unsent> {
+    let unanswered = |message: String| Unsent {
+        message,
+        connection: true,
+    };
     let method = Method::from_bytes(method.to_uppercase().as_bytes())
         .map_err(|_| format!("`{method}` is not an HTTP method"))?;
     if url.trim().is_empty() {
         // Typically a param or secret whose `env("…")` default found no variable.
         return Err(
             "the URL is empty: is the param or secret that gives it set (e.g. its environment variable)?"
-                .to_owned(),
+                .to_owned()
+                .into(),
         );
     }
     // Errors name the URL as the step gave it, which the run's masker
@@ -158,7 +197,7 @@ pub(crate) async fn send(
         .headers(map)
         .send()
         .await
-        .map_err(|e| format!("{what}: {}", error_chain(&e.without_url())))?;
+        .map_err(|e| unanswered(format!("{what}: {}", error_chain(&e.without_url()))))?;
     let status = resp.status().as_u16();
     let mut out_headers = serde_json::Map::new();
     for (name, value) in resp.headers() {
@@ -185,10 +224,10 @@ pub(crate) async fn send(
             }
             Ok(None) => break,
             Err(e) => {
-                return Err(format!(
+                return Err(unanswered(format!(
                     "{what}: reading the response body failed: {}",
                     error_chain(&e.without_url())
-                ))
+                )))
             }
         }
     }

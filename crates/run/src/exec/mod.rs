@@ -217,6 +217,9 @@ pub struct Outcome {
     /// The CPU time and peak memory of the step's process (and the
     /// descendants it waited for) or container, where known.
     pub usage: Option<wfc_contract::Usage>,
+    /// What made it fail, where the executor knows better than its status
+    /// and exit code tell (a signal, no HTTP answer): `error is CLASS`.
+    pub class: Option<wfc_language::ir::ErrorClass>,
 }
 
 impl Outcome {
@@ -235,6 +238,7 @@ impl Outcome {
             stderr: Captured::default(),
             elapsed: Duration::ZERO,
             usage: None,
+            class: None,
         }
     }
 

@@ -56,7 +56,7 @@ pub(crate) async fn slack(ex: &Executor, spec: &SlackSpec) -> Outcome {
     };
     let body = Body::Json(payload);
     let mut outcome = match send(ex, "POST", &spec.webhook, &[], Some(&body)).await {
-        Err(e) => Outcome::failed(format!("posting to Slack failed: {}", hide_url(e))),
+        Err(e) => Outcome::failed(format!("posting to Slack failed: {}", hide_url(e.into()))),
         Ok(r) if (200..300).contains(&r.status) => Outcome::new(Status::Succeeded),
         Ok(r) => Outcome::failed(status_message("the Slack webhook refused the message", &r)),
     };
@@ -71,7 +71,7 @@ pub(crate) async fn webhook(ex: &Executor, spec: &WebhookSpec) -> Outcome {
         &spec.method
     };
     match send(ex, method, &spec.url, &spec.headers, spec.body.as_ref()).await {
-        Err(e) => Outcome::failed(e),
+        Err(e) => Outcome::unsent(e),
         Ok(r) => {
             let mut outcome = if (200..300).contains(&r.status) {
                 Outcome::new(Status::Succeeded)

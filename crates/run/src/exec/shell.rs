@@ -309,6 +309,7 @@ pub(crate) fn exit_outcome(status: std::process::ExitStatus, stderr_last: &str) 
             let sig = status.signal().unwrap_or(0);
             let mut o = Outcome::failed(format!("killed by signal {sig}"));
             o.exit_code = Some(128 + i64::from(sig));
+            o.class = Some(wfc_language::ir::ErrorClass::Signal);
             o
         }
     }

@@ -188,6 +188,9 @@ impl Runner<'_> {
                 .collect();
             fields.push(("failures".into(), Value::List(list)));
         }
+        let class = error
+            .is_some()
+            .then_some(wfc_language::ir::ErrorClass::Other);
         let result = AttemptResult {
             status: if error.is_some() {
                 status
@@ -200,6 +203,7 @@ impl Runner<'_> {
             outputs: Some(Value::Map(fields)),
             kept: Vec::new(),
             usage: None,
+            class,
         };
         self.immediate(g, v, result);
     }

@@ -216,6 +216,7 @@ impl Runner<'_> {
                     ])),
                     kept: Vec::new(),
                     usage: None,
+                    class: (!passed).then_some(wfc_language::ir::ErrorClass::Other),
                 };
                 self.immediate(g, v, result);
             }

@@ -213,6 +213,7 @@ impl Runner<'_> {
             outputs: Some(Value::from_json(&found.outputs)),
             kept: files,
             usage: None,
+            class: None,
         };
         g.steps[v].last = Some(Box::new(Last {
             result,

@@ -1,5 +1,5 @@
 //! Constructors for the diagnostics of retries that choose what to retry
-//! and of gates that explain themselves or take input (`E0375`–`E0379`,
+//! (`E0365`, `E0366`) and of gates that explain themselves or take input (`E0375`–`E0379`,
 //! `E0387`, `E0388`).
 
 use crate::diag::Diagnostic;
@@ -109,4 +109,56 @@ pub fn on_fail_on_a_call(span: Span, step: &str) -> Diagnostic {
     .help(
         "write `on fail pause` on the steps of the called workflow that a person should decide on",
     )
+}
+
+/// E0365: `is` outside a retry's `when`, or not after `error`.
+pub fn misplaced_error_is(span: Span, in_retry: bool) -> Diagnostic {
+    let (label, help) = if in_retry {
+        (
+            "`is` tests `error`",
+            "write `error is CLASS`, e.g. `retry 3 when error is timeout`",
+        )
+    } else {
+        (
+            "not in a retry's `when`",
+            "`error is CLASS` tests why an attempt failed, in `retry N … when …`; elsewhere compare values with `==`",
+        )
+    };
+    Diagnostic::error("E0365", "`is` tests the class of a failed attempt's error")
+        .primary(span, label)
+        .help(help)
+}
+
+/// E0366: `error is WORD` with a class this step's attempts never have.
+pub fn unknown_error_class(
+    span: Span,
+    word: &str,
+    kind: &str,
+    classes: &[&str],
+    known: bool,
+    suggestion: Option<&str>,
+) -> Diagnostic {
+    let list = classes
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (message, label) = if known {
+        (
+            format!("a {kind} step's attempt never fails with `{word}`"),
+            format!("not a class of a {kind} step's error"),
+        )
+    } else {
+        (
+            format!("`{word}` is not an error class"),
+            "not an error class".to_owned(),
+        )
+    };
+    let help = match suggestion {
+        Some(s) => format!("did you mean `{s}`? A {kind} step's attempt fails with {list}"),
+        None => format!("a {kind} step's attempt fails with {list}"),
+    };
+    Diagnostic::error("E0366", message)
+        .primary(span, label)
+        .help(help)
 }

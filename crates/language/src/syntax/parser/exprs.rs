@@ -20,7 +20,8 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::le, Assoc::Left)
             | Op::infix(Rule::gt, Assoc::Left)
             | Op::infix(Rule::ge, Assoc::Left)
-            | Op::infix(Rule::in_op, Assoc::Left))
+            | Op::infix(Rule::in_op, Assoc::Left)
+            | Op::infix(Rule::is_op, Assoc::Left))
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
         .op(Op::infix(Rule::mul, Assoc::Left)
             | Op::infix(Rule::div, Assoc::Left)
@@ -53,6 +54,7 @@ fn is_operator(rule: Rule) -> bool {
             | Rule::gt
             | Rule::ge
             | Rule::in_op
+            | Rule::is_op
             | Rule::add
             | Rule::sub
             | Rule::mul
@@ -146,6 +148,7 @@ impl Builder {
                     Rule::gt => BinaryOp::Gt,
                     Rule::ge => BinaryOp::Ge,
                     Rule::in_op => BinaryOp::In,
+                    Rule::is_op => BinaryOp::Is,
                     Rule::add => BinaryOp::Add,
                     Rule::sub => BinaryOp::Sub,
                     Rule::mul => BinaryOp::Mul,
