@@ -256,12 +256,14 @@ module.exports = grammar({
     else_if: $ => seq('else', 'if', field('condition', $._expression), $.block),
     else: $ => seq('else', $.block),
 
-    // `for each NAME in LIST [parallel [N] [fail fast]] { … }`
+    // `for each NAME in LIST [parallel [N] | batch N] [fail fast] { … }`
     for_each: $ => seq(
       'for', 'each', field('variable', $.identifier), 'in', field('list', $._expression),
       optional(seq(
-        'parallel',
-        optional(field('limit', choice($.integer, $.identifier))),
+        choice(
+          seq('parallel', optional(field('limit', choice($.integer, $.identifier)))),
+          seq('batch', field('batch', choice($.integer, $.identifier))),
+        ),
         optional($.fail_fast),
       )),
       $.block,

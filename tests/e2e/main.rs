@@ -100,6 +100,7 @@ mod example_etl;
 mod exec;
 mod export_argo;
 mod export_backoff_rate;
+mod export_batches;
 mod export_github;
 mod export_github_all;
 mod export_github_calls;

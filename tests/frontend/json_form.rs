@@ -203,13 +203,18 @@ fn alert_rules_round_trip() {
         1,
     );
     assert!(to_wf_source(&broken).is_err());
+    let text = std::fs::read_to_string("tests/check/ok-batch.wf").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&to_json(&text).unwrap()).unwrap();
+    assert_eq!(json["workflows"][0]["items"][2]["batch"], "size", "{json}");
 }
 
 #[test]
-fn fail_fast_and_strict_round_trip() {
+fn fail_fast_strict_batches_and_error_classes_round_trip() {
     for file in [
         "tests/check/ok-fail-fast.wf",
         "tests/check/ok-strict-shells.wf",
+        "tests/check/ok-batch.wf",
+        "tests/check/ok-retry-error-classes.wf",
     ] {
         let text = std::fs::read_to_string(file).unwrap();
         let json = to_json(&text).unwrap();
@@ -230,4 +235,7 @@ fn fail_fast_and_strict_round_trip() {
         .to_string()
         .replacen("\"fail_fast\":true", "\"fail_fast\":\"yes\"", 1);
     assert!(to_wf_source(&broken).is_err());
+    let text = std::fs::read_to_string("tests/check/ok-batch.wf").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&to_json(&text).unwrap()).unwrap();
+    assert_eq!(json["workflows"][0]["items"][2]["batch"], "size", "{json}");
 }

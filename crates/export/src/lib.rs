@@ -4,6 +4,7 @@
 //! ENGINE` (src/cli/export.rs) calls them.
 
 pub mod argo;
+mod batches;
 mod curl;
 mod detach;
 mod exit_error;

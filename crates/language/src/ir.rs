@@ -585,6 +585,9 @@ pub enum BlockKind {
         var_ty: Type,
         iter: Expr,
         parallel: Option<Option<Expr>>,
+        /// `batch N`: `parallel` holds `N`, and each batch of `N`
+        /// iterations starts once the one before has ended.
+        batch: bool,
     },
     Parallel {
         name: Option<String>,

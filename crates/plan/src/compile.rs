@@ -491,11 +491,13 @@ impl<'a> Builder<'a> {
             var,
             iter,
             parallel,
+            batch,
             ..
         } = &self.wf.blocks[b].kind
         else {
             return;
         };
+        let batch = *batch;
         let items = ctx.items();
         let never = |_| false;
         let scope = self.scope(&items, &never);
@@ -543,6 +545,7 @@ impl<'a> Builder<'a> {
                         iter: folded,
                         iterations: Some(Vec::new()),
                         parallel: limit,
+                        batch,
                     },
                     ctx,
                 );
@@ -580,6 +583,7 @@ impl<'a> Builder<'a> {
                         iter: folded,
                         iterations: None,
                         parallel: limit,
+                        batch,
                     },
                     ctx,
                 );

@@ -5,7 +5,7 @@
 //! the loop and its list is known, [`expand`] appends one copy of the
 //! templates per item, exactly as the compiler would have unrolled them:
 //! named after the item (`work[a]`), the item bound, edges inside an
-//! iteration kept inside it, sequential iterations chained. Each template
+//! iteration kept inside it, sequential iterations (and batches) chained. Each template
 //! stays in the graph as a *join* of its copies: it waits for all of them, and
 //! whoever depended on the template (or read its outputs as a list) now waits
 //! for (or reads) the copies.
@@ -15,7 +15,7 @@
 //! `parallel` block (a `wait any` race), the copies take the templates'
 //! place among the block's members: every iteration's steps race.
 
-use super::link::chain;
+use super::link::{batch_size, batches, chain};
 use super::{Dep, EdgeKind, Graph, GroupId, GroupKind, InstanceId, OutputRef, RefTarget, Value};
 
 /// What [`expand`] added.
@@ -65,16 +65,17 @@ pub fn within(graph: &Graph, g: GroupId, outer: GroupId) -> bool {
 
 /// Unrolls the run-time loop `group` over `items` (see the module docs).
 pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
-    let (block, var, sequential, secret) = match &graph.groups[group].kind {
+    let (block, var, chained, secret) = match &graph.groups[group].kind {
         GroupKind::ForEach {
             var,
             parallel,
+            batch,
             iter,
             ..
         } => (
             graph.groups[group].block,
             var.clone(),
-            parallel.is_none(),
+            batch_size(*parallel, *batch),
             iter.tainted,
         ),
         GroupKind::Parallel { .. } | GroupKind::Sequence => return Expansion::default(),
@@ -139,8 +140,8 @@ pub fn expand(graph: &mut Graph, group: GroupId, items: &[Value]) -> Expansion {
         }
         iterations.push(ids);
     }
-    if sequential {
-        chain(graph, &iterations);
+    if let Some(size) = chained {
+        chain(graph, &batches(&iterations, size));
     }
     // The templates' inner blocks and loops are left empty, and the
     // templates become joins of their copies.

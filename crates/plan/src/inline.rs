@@ -181,12 +181,14 @@ fn splice(
                 var_ty,
                 iter,
                 parallel,
+                batch,
             } => BlockKind::ForEach {
                 var: var.clone(),
                 var_span: rw.span(*var_span),
                 var_ty: var_ty.clone(),
                 iter: rw.expr(iter),
                 parallel: parallel.as_ref().map(|n| n.as_ref().map(|n| rw.expr(n))),
+                batch: *batch,
             },
             BlockKind::Parallel {
                 name: n,

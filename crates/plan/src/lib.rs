@@ -402,6 +402,10 @@ pub enum GroupKind {
         /// `None`: one at a time (iterations chained); `Some(None)`: all at
         /// once; `Some(Some(n))`: at most `n` iterations at once.
         parallel: Option<Option<u32>>,
+        /// `batch N` (`parallel` is `Some(Some(N))`): the iterations in
+        /// batches of `N`, each batch's first steps waiting for the last
+        /// steps of the batch before.
+        batch: bool,
     },
 }
 

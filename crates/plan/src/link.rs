@@ -283,16 +283,34 @@ impl Builder<'_> {
         for g in (0..self.graph.groups.len()).rev() {
             let GroupKind::ForEach {
                 iterations: Some(its),
-                parallel: None,
+                parallel,
+                batch,
                 ..
             } = &self.graph.groups[g].kind
             else {
                 continue;
             };
-            let its = its.clone();
-            chain(&mut self.graph, &its);
+            if let Some(size) = batch_size(*parallel, *batch) {
+                let its = batches(its, size);
+                chain(&mut self.graph, &its);
+            }
         }
     }
+}
+
+/// How many iterations of a loop run between two waits: 1 for a loop
+/// without `parallel`, `N` for `batch N`; `None`: no chain.
+pub(crate) fn batch_size(parallel: Option<Option<u32>>, batch: bool) -> Option<usize> {
+    match (parallel, batch) {
+        (None, _) => Some(1),
+        (Some(Some(n)), true) => Some(n.max(1) as usize),
+        _ => None,
+    }
+}
+
+/// The iterations' instances, `size` iterations to a batch.
+pub(crate) fn batches(its: &[Vec<InstanceId>], size: usize) -> Vec<Vec<InstanceId>> {
+    its.chunks(size).map(|c| c.concat()).collect()
 }
 
 /// Chains iterations: the first steps of each (those waiting for nothing in

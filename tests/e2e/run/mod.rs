@@ -4,6 +4,7 @@
 
 mod approve_deadline;
 mod artifacts;
+mod batches;
 mod call_env;
 mod call_joins;
 mod cli;

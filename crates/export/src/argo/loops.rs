@@ -78,7 +78,10 @@ pub fn find(plan: &Plan, wf: &Workflow, graph: &Graph, errors: &mut Vec<Diagnost
         else {
             continue;
         };
-        if iter.tainted || its.iter().any(|it| it.len() != 1) {
+        if iter.tainted
+            || its.iter().any(|it| it.len() != 1)
+            || crate::batches::batched(&group.kind)
+        {
             continue;
         }
         let members: Vec<InstanceId> = its.iter().map(|it| it[0]).collect();

@@ -126,9 +126,19 @@ pub fn resource(
             )
         }
     });
+    let batched = crate::batches::unmapped(plan)
+        .into_iter()
+        .map(|(span, what)| {
+            if options.approximate {
+                diag::approximated(span, &what, crate::batches::DIFFERS)
+            } else {
+                diag::cannot_express(span, &what, crate::batches::WHY)
+            }
+        });
     let (w, e): (Vec<_>, Vec<_>) = fast
         .into_iter()
         .chain(detached)
+        .chain(batched)
         .partition(|d| !d.is_error());
     warnings.extend(w);
     errors.extend(e);

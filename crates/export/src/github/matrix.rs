@@ -148,6 +148,7 @@ pub fn find(
         // job, each item's steps in turn on one runner).
         let width = iterations.first().map_or(0, Vec::len);
         if width == 0
+            || crate::batches::batched(&group.kind)
             || iterations.iter().any(|it| it.len() != width)
             || g.groups.iter().any(|other| other.parent == Some(id))
         {

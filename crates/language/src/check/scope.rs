@@ -139,6 +139,7 @@ impl<'a> Checker<'a> {
                             var_ty: Type::Invalid,
                             iter: ir::Expr::invalid(f.iter.span),
                             parallel: None,
+                            batch: f.batch.is_some(),
                         },
                         parent,
                         f.span,

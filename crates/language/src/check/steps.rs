@@ -316,9 +316,11 @@ impl Checker<'_> {
                         var_ty,
                         iter,
                         parallel,
+                        batch,
                         ..
                     },
                 ) => {
+                    let word = if *batch { "batch" } else { "parallel" };
                     let x = self.lower_expr(&f.iter, &ctx);
                     *var_ty = match &x.ty {
                         Type::List(t) => (**t).clone(),
@@ -342,14 +344,14 @@ impl Checker<'_> {
                                 if v < 1 {
                                     self.report(dc::out_of_range(
                                         x.span,
-                                        "the `parallel` count",
+                                        &format!("the `{word}` count"),
                                         v,
                                         1,
                                     ));
                                 }
                             }
                             self.require(&x, &Type::Int, |exp, found| {
-                                dc::wrong_field_type(x.span, "parallel", exp, found, None)
+                                dc::wrong_field_type(x.span, word, exp, found, None)
                             });
                             x
                         })

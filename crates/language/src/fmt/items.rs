@@ -99,10 +99,15 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
             p.node(start, end, f.block.span.start as usize, next, |p| {
                 p.push(&format!("for each {} in ", f.var.name));
                 write_expr(p, &f.iter);
+                let word = if f.batch.is_some() {
+                    "batch"
+                } else {
+                    "parallel"
+                };
                 match &f.parallel {
                     None => {}
                     Some(None) => p.push(" parallel"),
-                    Some(Some(n)) => p.push(&format!(" parallel {}", expr(n, src))),
+                    Some(Some(n)) => p.push(&format!(" {word} {}", expr(n, src))),
                 }
                 if f.fail_fast.is_some() {
                     p.push(" fail fast");

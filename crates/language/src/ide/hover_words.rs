@@ -21,6 +21,7 @@ const KEYWORDS: &[(&str, &str, &str)] = &[
     ("let", "let NAME = EXPR", "A named value: computed at plan time when it can be, else at run time once the steps it reads have ended."),
     ("step", "step NAME: KIND { … }", "A unit of work; its kind says what it does (`shell`, `http`, `call`, …)."),
     ("sequence", "sequence [NAME] { … }", "Runs its members one after another, in the order written; a failure stops the rest."),
+    ("batch", "for each VAR in LIST batch N { … }", "Runs the iterations `N` at a time, in batches: a batch starts once the whole batch before it has ended (Ansible's `serial`)."),
     ("parallel", "parallel [NAME] [wait all|any] { … }", "Runs its members concurrently; succeeds when all (or the first, with `wait any`) succeed."),
     ("after", "after a, b", "Starts once these have ended, however they ended (succeeded, failed, skipped): an order, not a dependency."),
     ("depends", "depends on a, b", "Starts only after these have succeeded."),

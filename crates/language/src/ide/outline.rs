@@ -241,6 +241,7 @@ const KEYWORDS: &[&str] = &[
     "in",
     "is",
     "parallel",
+    "batch",
     "wait",
     "depends",
     "on",

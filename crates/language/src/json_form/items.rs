@@ -132,7 +132,7 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
         "param" | "secret" => &[kind, "type", "in", "default", "doc"],
         "step" => &["step", "kind", "call", "doc", "fields"],
         "if" => &["if", "then", "else_if", "else"],
-        "for_each" => &["for_each", "in", "parallel", "fail_fast", "do"],
+        "for_each" => &["for_each", "in", "parallel", "batch", "fail_fast", "do"],
         "parallel" => &["parallel", "wait", "fail_fast", "do"],
         "sequence" => &["sequence", "do"],
         "let" => &["let", "value", "doc"],
@@ -181,6 +181,10 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
                     l.put(" parallel ", p.span);
                     l.value(p, "a `for_each`'s `parallel`", Syntax::Expr);
                 }
+            }
+            if let Some(b) = o.get("batch") {
+                l.put(" batch ", b.span);
+                l.value(b, "a `for_each`'s `batch`", Syntax::Expr);
             }
             fail_fast(l, &o);
             do_block(l, &o);

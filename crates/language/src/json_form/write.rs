@@ -176,8 +176,13 @@ impl Writer<'_> {
                     ("for_each".into(), s(f.var.name.as_str())),
                     ("in".into(), self.text(f.iter.span)),
                 ];
+                let key = if f.batch.is_some() {
+                    "batch"
+                } else {
+                    "parallel"
+                };
                 match &f.parallel {
-                    Some(Some(n)) => o.push(("parallel".into(), self.text(n.span))),
+                    Some(Some(n)) => o.push((key.into(), self.text(n.span))),
                     Some(None) => o.push(("parallel".into(), J::Bool(true))),
                     None => {}
                 }

@@ -539,6 +539,9 @@ pub struct ForEach {
     pub parallel: Option<Option<Expr>>,
     /// `fail fast` after `parallel [N]`, where written.
     pub fail_fast: Option<Span>,
+    /// `batch N` (its keyword), where written: `parallel` holds `N`, and
+    /// each batch of `N` iterations waits for the one before.
+    pub batch: Option<Span>,
     pub block: Block,
     pub span: Span,
 }

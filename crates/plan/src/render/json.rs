@@ -215,6 +215,9 @@ struct GroupJson {
     wait: Option<&'static str>,
     /// for_each: `null` = one at a time, `0` = all at once, N = at most N.
     parallel: Option<u32>,
+    /// for_each `batch N`: N (`parallel` is N too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<u32>,
     iterations: Option<usize>,
     /// How many of its iterations (or steps) really run at once.
     concurrency: usize,
@@ -482,11 +485,20 @@ fn groups(g: &Graph, sch: &crate::Schedule) -> Vec<GroupJson> {
                     iterations.as_ref().map(Vec::len),
                 ),
             };
+            let batch = match grp.kind {
+                GroupKind::ForEach {
+                    parallel: Some(Some(n)),
+                    batch: true,
+                    ..
+                } => Some(n),
+                _ => None,
+            };
             GroupJson {
                 name: grp.name.clone(),
                 kind,
                 wait,
                 parallel,
+                batch,
                 iterations,
                 concurrency: sch.group_concurrency(g, gi),
                 parent: grp.parent.map(|p| g.groups[p].name.clone()),

@@ -284,6 +284,11 @@ fn group_mode(grp: &crate::Group) -> String {
         } => format!("{} (parallel)", grp.name),
         GroupKind::ForEach {
             parallel: Some(Some(n)),
+            batch: true,
+            ..
+        } => format!("{} (in batches of {n})", grp.name),
+        GroupKind::ForEach {
+            parallel: Some(Some(n)),
             ..
         } => format!("{} (parallel {n})", grp.name),
     }

@@ -175,6 +175,7 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                 GroupKind::ForEach {
                     iterations,
                     parallel,
+                    batch,
                     ..
                 } => {
                     let n = match iterations {
@@ -184,6 +185,9 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                     let mode = match parallel {
                         None => "one at a time; a failure stops the rest".to_string(),
                         Some(None) => "all at once".to_string(),
+                        Some(Some(k)) if *batch => {
+                            format!("in batches of {k}, each after the one before ended")
+                        }
                         Some(Some(k)) => format!("{k} at a time"),
                     };
                     format!("{n}, {mode}")

@@ -39,6 +39,7 @@
 
 [
   "parallel"
+  "batch"
   "sequence"
   "wait"
   "depends"

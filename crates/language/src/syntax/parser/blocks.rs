@@ -83,12 +83,16 @@ impl Builder {
         let mut iter = None;
         let mut parallel = None;
         let mut fail_fast = None;
+        let mut batch = None;
         let mut block = None;
         for p in kids(pair) {
             match p.as_rule() {
                 Rule::ident => var = Some(ident(p)),
                 Rule::expr => iter = Some(self.expr(p)),
-                Rule::parallel_spec => {
+                Rule::parallel_spec | Rule::batch_spec => {
+                    if p.as_rule() == Rule::batch_spec {
+                        batch = kids(p.clone()).next().map(|k| span(&k));
+                    }
                     fail_fast = kids(p.clone())
                         .find(|q| q.as_rule() == Rule::fail_fast)
                         .map(|q| span(&q));
@@ -110,6 +114,7 @@ impl Builder {
             iter: iter.unwrap_or_else(|| self.invalid(sp)),
             parallel,
             fail_fast,
+            batch,
             block: block.unwrap_or(Block {
                 depends_on: None,
                 items: Vec::new(),

@@ -1,0 +1,115 @@
+//! `for each … batch N` through the whole `wfc run`: real processes write
+//! when each iteration started and ended; no iteration of a batch starts
+//! before every iteration of the batch before has ended, for a list known
+//! at plan time and for one a step writes. A failed iteration stops the
+//! batches after it.
+
+use crate::workflow;
+
+/// `(item, start, end)` of each iteration, from `times` lines `ITEM
+/// start|end NANOS`.
+fn spans(text: &str) -> Vec<(String, u128, u128)> {
+    let mut out: Vec<(String, u128, u128)> = Vec::new();
+    for line in text.lines() {
+        let [item, what, at] = line.split_whitespace().collect::<Vec<_>>()[..] else {
+            panic!("bad line {line:?}");
+        };
+        let at: u128 = at.parse().unwrap();
+        match out.iter_mut().find(|(i, ..)| i == item) {
+            Some(s) if what == "end" => s.2 = at,
+            Some(_) => panic!("{item} started twice"),
+            None => out.push((item.to_owned(), at, 0)),
+        }
+    }
+    out
+}
+
+/// Every iteration of batch k+1 (items in order, `size` a batch) started
+/// after every iteration of batch k ended.
+fn assert_batched(text: &str, items: &[&str], size: usize) {
+    let spans = spans(text);
+    let of = |item: &str| {
+        spans
+            .iter()
+            .find(|(i, ..)| i == item)
+            .unwrap_or_else(|| panic!("{item} never ran: {text}"))
+            .clone()
+    };
+    let batches: Vec<&[&str]> = items.chunks(size).collect();
+    for w in batches.windows(2) {
+        let ended = w[0].iter().map(|i| of(i).2).max().unwrap();
+        let started = w[1].iter().map(|i| of(i).1).min().unwrap();
+        assert!(
+            started >= ended,
+            "{:?} started before {:?} ended: {text}",
+            w[1],
+            w[0]
+        );
+    }
+}
+
+const BODY: &str = r#"step work: shell { run "echo ${h} start $(date +%s%N) >> times; sleep 0.3; echo ${h} end $(date +%s%N) >> times" }"#;
+
+#[test]
+fn batches_run_one_after_another_at_plan_and_at_run_time() {
+    let items = ["a", "b", "c", "d", "e"];
+    let c = workflow(&format!(
+        r#"workflow roll {{
+  param hosts: list<string> = ["a", "b", "c", "d", "e"]
+  for each h in hosts batch 2 {{
+    {BODY}
+  }}
+}}"#
+    ));
+    let plan = c
+        .wfc(["plan", "w.wf", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let group = plan["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kind"] == "for_each")
+        .unwrap()
+        .clone();
+    assert_eq!(group["batch"], 2, "{group:#}");
+    c.wfc(["plan", "w.wf"])
+        .success()
+        .stdout_has("in batches of 2, each after the one before ended")
+        .stdout_has("after work[a], work[b]")
+        .output();
+    c.wfc_run(&[]).success().output();
+    assert_batched(&c.read("times"), &items, 2);
+
+    let c = workflow(&format!(
+        r#"workflow roll {{
+  step list: shell {{
+    run "echo 'hosts=[\"a\",\"b\",\"c\",\"d\",\"e\"]' >> $WF_OUTPUTS"
+    outputs {{ hosts: list<string> }}
+  }}
+  for each h in list.outputs.hosts batch 3 {{
+    {BODY}
+  }}
+}}"#
+    ));
+    c.wfc_run(&[]).success().output();
+    assert_batched(&c.read("times"), &items, 3);
+}
+
+#[test]
+fn a_failed_iteration_stops_the_batches_after_it() {
+    let c = workflow(
+        r#"workflow roll {
+  param hosts: list<string> = ["a", "b", "c", "d"]
+  for each h in hosts batch 2 {
+    step work: shell { run "echo ${h} >> ran; sleep 0.2; test ${h} != b" }
+  }
+}"#,
+    );
+    let r = c.wfc_run(&[]).output();
+    assert_eq!(r.code, 1, "{r}");
+    let mut ran = c.lines("ran");
+    ran.sort();
+    assert_eq!(ran, ["a", "b"], "{r}");
+}
