@@ -30,6 +30,7 @@ mod names;
 mod notify;
 pub mod outputs;
 mod race;
+mod refusals;
 mod retries;
 mod rollback;
 mod runtime;
@@ -103,45 +104,7 @@ pub fn resource(
 ) -> Result<(Json, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     let mut errors = unsupported(plan, options.approximate, &mut warnings);
-    let fast = crate::fail_fast::unmapped(wf, false);
-    let fast = crate::fail_fast::diagnostics(fast, |span, what| {
-        if options.approximate {
-            diag::approximated(span, what, crate::fail_fast::DIFFERS)
-        } else {
-            diag::cannot_express(
-                span,
-                what,
-                "Argo lets running pods finish when another fails (its `failFast` only stops scheduling): drop it, or pass --approximate to let them finish",
-            )
-        }
-    });
-    let detached = crate::detach::unmapped(wf).into_iter().map(|(span, what)| {
-        if options.approximate {
-            diag::approximated(span, &what, crate::detach::DIFFERS)
-        } else {
-            diag::cannot_express(
-                span,
-                &what,
-                "each step is a pod of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate",
-            )
-        }
-    });
-    let batched = crate::batches::unmapped(plan)
-        .into_iter()
-        .map(|(span, what)| {
-            if options.approximate {
-                diag::approximated(span, &what, crate::batches::DIFFERS)
-            } else {
-                diag::cannot_express(span, &what, crate::batches::WHY)
-            }
-        });
-    let (w, e): (Vec<_>, Vec<_>) = fast
-        .into_iter()
-        .chain(detached)
-        .chain(batched)
-        .partition(|d| !d.is_error());
-    warnings.extend(w);
-    errors.extend(e);
+    refusals::split(plan, wf, options.approximate, &mut warnings, &mut errors);
     let mut names = names::Names::default();
     let mut templates = Vec::new();
     let mut ctx = Ctx {

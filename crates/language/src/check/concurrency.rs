@@ -3,11 +3,27 @@
 //! `concurrency` says less — then the smaller number wins, and W0362 says
 //! so (`wfc run --jobs` prints the same for a run).
 
-use super::Checker;
+use super::{Checker, Ctx};
 use crate::diag::check as dc;
-use crate::ir::{BlockKind, ExprKind};
+use crate::ir::{BlockKind, Expr, ExprKind, Type};
+use crate::syntax::ast;
 
 impl Checker<'_> {
+    /// A loop's `parallel N` or `batch N` (`word`): an int, at least 1.
+    pub(super) fn lower_loop_count(&mut self, n: &ast::Expr, word: &str, ctx: &Ctx) -> Expr {
+        let x = self.lower_expr(n, ctx);
+        if let ExprKind::Int(v) = x.kind {
+            if v < 1 {
+                let what = format!("the `{word}` count");
+                self.report(dc::out_of_range(x.span, &what, v, 1));
+            }
+        }
+        self.require(&x, &Type::Int, |exp, found| {
+            dc::wrong_field_type(x.span, word, exp, found, None)
+        });
+        x
+    }
+
     /// W0362 for each literal `parallel N` above the workflow's `concurrency`.
     pub(super) fn lint_parallel_sizes(&mut self) {
         let Some(limit) = self.wf.concurrency else {

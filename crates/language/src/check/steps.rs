@@ -337,25 +337,10 @@ impl Checker<'_> {
                         }
                     };
                     *iter = x;
-                    *parallel = f.parallel.as_ref().map(|n| {
-                        n.as_ref().map(|n| {
-                            let x = self.lower_expr(n, &ctx);
-                            if let ExprKind::Int(v) = x.kind {
-                                if v < 1 {
-                                    self.report(dc::out_of_range(
-                                        x.span,
-                                        &format!("the `{word}` count"),
-                                        v,
-                                        1,
-                                    ));
-                                }
-                            }
-                            self.require(&x, &Type::Int, |exp, found| {
-                                dc::wrong_field_type(x.span, word, exp, found, None)
-                            });
-                            x
-                        })
-                    });
+                    *parallel = f
+                        .parallel
+                        .as_ref()
+                        .map(|n| n.as_ref().map(|n| self.lower_loop_count(n, word, &ctx)));
                 }
                 (BlockSrc::Parallel(p), BlockKind::Parallel { wait, .. }) => {
                     if let Some(w) = &p.wait {

@@ -1,0 +1,57 @@
+//! What `wfc run` does that Argo does not, in every workflow's shape: a
+//! `fail fast`, a detached step, a batched loop over a run-time list.
+//! Each is an error, or with `--approximate` a warning.
+
+use super::diag;
+use wfc_language::diag::Diagnostic;
+use wfc_language::ir::Workflow;
+use wfc_plan::Plan;
+
+/// Adds the refusals (or, approximated, the warnings) of `wf` and `plan`.
+pub fn split(
+    plan: &Plan,
+    wf: &Workflow,
+    approximate: bool,
+    warnings: &mut Vec<Diagnostic>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let fast = crate::fail_fast::unmapped(wf, false);
+    let fast = crate::fail_fast::diagnostics(fast, |span, what| {
+        if approximate {
+            diag::approximated(span, what, crate::fail_fast::DIFFERS)
+        } else {
+            diag::cannot_express(
+                span,
+                what,
+                "Argo lets running pods finish when another fails (its `failFast` only stops scheduling): drop it, or pass --approximate to let them finish",
+            )
+        }
+    });
+    let detached = crate::detach::unmapped(wf).into_iter().map(|(span, what)| {
+        if approximate {
+            diag::approximated(span, &what, crate::detach::DIFFERS)
+        } else {
+            diag::cannot_express(
+                span,
+                &what,
+                "each step is a pod of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate",
+            )
+        }
+    });
+    let batched = crate::batches::unmapped(plan)
+        .into_iter()
+        .map(|(span, what)| {
+            if approximate {
+                diag::approximated(span, &what, crate::batches::DIFFERS)
+            } else {
+                diag::cannot_express(span, &what, crate::batches::WHY)
+            }
+        });
+    let (w, e): (Vec<_>, Vec<_>) = fast
+        .into_iter()
+        .chain(detached)
+        .chain(batched)
+        .partition(|d| !d.is_error());
+    warnings.extend(w);
+    errors.extend(e);
+}
