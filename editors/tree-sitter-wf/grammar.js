@@ -256,7 +256,7 @@ module.exports = grammar({
     else_if: $ => seq('else', 'if', field('condition', $._expression), $.block),
     else: $ => seq('else', $.block),
 
-    // `for each NAME in LIST [parallel [N] | batch N] [fail fast] { … }`
+    // `for each NAME in LIST [parallel [N] | batch N] [fail fast] [max failures N|P%] { … }`
     for_each: $ => seq(
       'for', 'each', field('variable', $.identifier), 'in', field('list', $._expression),
       optional(seq(
@@ -266,8 +266,12 @@ module.exports = grammar({
         ),
         optional($.fail_fast),
       )),
+      optional(seq('max', 'failures', field('max_failures', choice($.percent, $.integer, $.identifier)))),
       $.block,
     ),
+
+    // `max failures 25%`
+    percent: _ => token(seq(/[0-9]+/, '%')),
 
     // `parallel [NAME] [wait all|any] [fail fast] { … }`
     parallel: $ => seq(

@@ -59,3 +59,35 @@ fn unrolled_batches_keep_their_barriers_and_run_time_ones_are_refused() {
         .stderr_has("approximated")
         .output();
 }
+
+#[test]
+fn max_failures_is_refused_or_approximated_by_both_exports() {
+    let c = workflow(
+        r#"workflow roll {
+  param hosts: list<string> = ["a", "b", "c"]
+  for each h in hosts max failures 1 {
+    step up: shell { run "./up ${h}" }
+  }
+}"#,
+    );
+    c.wfc(["export", "github-actions", "w.wf"])
+        .status(3)
+        .stderr_has("E0738")
+        .stderr_has("`max failures` of the loop over `h`")
+        .output();
+    c.wfc(["export", "argo", "w.wf", "--image", "alpine:3.20"])
+        .status(3)
+        .stderr_has("E0721")
+        .output();
+    c.wfc([
+        "export",
+        "argo",
+        "w.wf",
+        "--image",
+        "alpine:3.20",
+        "--approximate",
+    ])
+    .success()
+    .stderr_has("the first failed iteration fails the run")
+    .output();
+}

@@ -214,6 +214,7 @@ fn fail_fast_strict_batches_and_error_classes_round_trip() {
         "tests/check/ok-fail-fast.wf",
         "tests/check/ok-strict-shells.wf",
         "tests/check/ok-batch.wf",
+        "tests/check/ok-max-failures.wf",
         "tests/check/ok-retry-error-classes.wf",
     ] {
         let text = std::fs::read_to_string(file).unwrap();

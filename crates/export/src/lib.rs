@@ -12,6 +12,7 @@ mod fail_fast;
 pub mod github;
 pub mod jq;
 mod mail;
+mod max_failures;
 pub mod race;
 mod script_template;
 mod secret_decided;

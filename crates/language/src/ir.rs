@@ -18,7 +18,8 @@ pub use error_class::{ErrorClass, ERROR_CLASS};
 mod settings;
 pub use settings::{attempt_names, ATTEMPT_NAMES};
 pub use settings::{
-    Backoff, ExecutorExprs, ExecutorKind, ResourceExprs, Retry, RetryExprs, StepSettings, Until,
+    Backoff, ExecutorExprs, ExecutorKind, ResourceExprs, Retry, RetryExprs, StepSettings,
+    Tolerance, Until,
 };
 mod name_table;
 mod order;
@@ -588,6 +589,8 @@ pub enum BlockKind {
         /// `batch N`: `parallel` holds `N`, and each batch of `N`
         /// iterations starts once the one before has ended.
         batch: bool,
+        /// `max failures N|P%`: failed iterations let pass.
+        max_failures: Option<Box<Tolerance>>,
     },
     Parallel {
         name: Option<String>,

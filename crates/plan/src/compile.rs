@@ -492,6 +492,7 @@ impl<'a> Builder<'a> {
             iter,
             parallel,
             batch,
+            max_failures,
             ..
         } = &self.wf.blocks[b].kind
         else {
@@ -501,6 +502,9 @@ impl<'a> Builder<'a> {
         let items = ctx.items();
         let never = |_| false;
         let scope = self.scope(&items, &never);
+        let max_failures = max_failures
+            .as_ref()
+            .and_then(|m| crate::max_failures::fold(eval::eval(&m.count, &scope), m.percent));
         let limit = match parallel {
             None => None,
             Some(None) => Some(None),
@@ -546,6 +550,7 @@ impl<'a> Builder<'a> {
                         iterations: Some(Vec::new()),
                         parallel: limit,
                         batch,
+                        max_failures,
                     },
                     ctx,
                 );
@@ -584,6 +589,7 @@ impl<'a> Builder<'a> {
                         iterations: None,
                         parallel: limit,
                         batch,
+                        max_failures,
                     },
                     ctx,
                 );

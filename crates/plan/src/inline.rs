@@ -182,6 +182,7 @@ fn splice(
                 iter,
                 parallel,
                 batch,
+                max_failures,
             } => BlockKind::ForEach {
                 var: var.clone(),
                 var_span: rw.span(*var_span),
@@ -189,6 +190,12 @@ fn splice(
                 iter: rw.expr(iter),
                 parallel: parallel.as_ref().map(|n| n.as_ref().map(|n| rw.expr(n))),
                 batch: *batch,
+                max_failures: max_failures.as_ref().map(|m| {
+                    Box::new(wfc_language::ir::Tolerance {
+                        count: rw.expr(&m.count),
+                        percent: m.percent,
+                    })
+                }),
             },
             BlockKind::Parallel {
                 name: n,

@@ -19,6 +19,8 @@
 //!
 //! Spans travel into the plan, so a failure at run time can point at source.
 
+mod max_failures;
+pub use max_failures::MaxFailures;
 pub mod alerts;
 mod any_deps;
 pub mod compile;
@@ -406,6 +408,9 @@ pub enum GroupKind {
         /// batches of `N`, each batch's first steps waiting for the last
         /// steps of the batch before.
         batch: bool,
+        /// `max failures`: failed iterations let pass before the loop
+        /// (and the run) fails.
+        max_failures: Option<MaxFailures>,
     },
 }
 

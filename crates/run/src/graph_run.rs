@@ -78,6 +78,7 @@ mod any;
 mod calls;
 mod ends;
 mod finally;
+mod max_failures;
 mod park;
 mod prior;
 mod race;
@@ -169,6 +170,8 @@ pub(crate) struct GraphRun<'g> {
     completion: Vec<InstanceId>,
     failure: Option<(String, String)>,
     failures: Vec<(String, String)>,
+    /// Per loop with `max failures`, the iterations that failed.
+    tolerated: rustc_hash::FxHashMap<wfc_plan::GroupId, rustc_hash::FxHashSet<usize>>,
     stopping: bool,
     cancelled: bool,
     timed_out: bool,
@@ -218,6 +221,7 @@ impl Runner<'_> {
             completion: Vec::new(),
             failure: None,
             failures: Vec::new(),
+            tolerated: Default::default(),
             stopping: false,
             cancelled: false,
             timed_out: false,

@@ -26,7 +26,7 @@ syn match   wfKeyword "^\s*\zs\(if\|parallel\|sequence\|finally\)\>"
 syn match   wfKeyword "\(^\|}\)\s*\zselse\>"
 syn match   wfKeyword "\(\<else\s\+\)\@<=if\>"
 syn match   wfKeyword "^\s*\zsfor\s\+each\>"
-syn match   wfKeyword "\(\<for\s\+each\>.*\)\@<=\<\(parallel\|batch\)\>"
+syn match   wfKeyword "\(\<for\s\+each\>.*\)\@<=\<\(parallel\|batch\|max\s\+failures\)\>"
 syn match   wfKeyword "\<wait\ze\s\+\(all\|any\)\>" nextgroup=wfConstant skipwhite
 syn match   wfKeyword "\(^\s*\|\<\(parallel\|all\|any\|[0-9]\+\)\s\+\)\@<=fail\s\+fast\>"
 syn match   wfKeyword "\<depends\s\+on\>"

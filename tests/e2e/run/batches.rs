@@ -2,7 +2,7 @@
 //! when each iteration started and ended; no iteration of a batch starts
 //! before every iteration of the batch before has ended, for a list known
 //! at plan time and for one a step writes. A failed iteration stops the
-//! batches after it.
+//! batches after it, unless `max failures` lets it pass.
 
 use crate::workflow;
 
@@ -112,4 +112,65 @@ fn a_failed_iteration_stops_the_batches_after_it() {
     let mut ran = c.lines("ran");
     ran.sort();
     assert_eq!(ran, ["a", "b"], "{r}");
+}
+
+/// `max failures 1`: the first failed iteration is let pass (optional),
+/// the loop and a step `after` it go on, the run succeeds; with two
+/// failed, the second fails the run and stops the batches after it.
+#[test]
+fn max_failures_lets_failed_iterations_pass_up_to_its_bound() {
+    let wf = |failing: &str, max: &str| {
+        format!(
+            r#"workflow roll {{
+  step list: shell {{
+    run "echo 'hosts=[\"a\",\"b\",\"c\",\"d\",\"e\"]' >> $WF_OUTPUTS"
+    outputs {{ hosts: list<string> }}
+  }}
+  for each h in list.outputs.hosts batch 2 max failures {max} {{
+    step up: shell {{ run "echo ${{h}} >> ran; case ${{h}} in {failing}) exit 3;; esac" }}
+    step check: shell {{
+      run "echo ${{h}} >> checked"
+      depends on up
+    }}
+  }}
+  step report: shell {{
+    run "echo done > report"
+    after check
+  }}
+}}"#
+        )
+    };
+    let c = workflow(&wf("b", "1"));
+    let r = c.wfc_run(&["--output", "report.json"]).output();
+    assert_eq!(r.code, 0, "{r}");
+    assert_eq!(c.lines("ran").len(), 5, "{r}");
+    let mut checked = c.lines("checked");
+    checked.sort();
+    assert_eq!(checked, ["a", "c", "d", "e"], "{r}");
+    assert_eq!(c.lines("report"), ["done"]);
+    let report = c.report();
+    let up_b = wfc_testkit::report_step(&report, "up[b]");
+    assert_eq!(up_b["status"], "failed", "{up_b:#}");
+    assert!(
+        up_b["error"]
+            .as_str()
+            .unwrap()
+            .contains("let pass: failed iteration 1 of the 1 `max failures 1` allows"),
+        "{up_b:#}"
+    );
+    assert!(r.stdout.contains("1 optional step failed"), "{r}");
+
+    // Two failed in the second batch: the second fails the run, no third batch.
+    let c = workflow(&wf("c|d", "1"));
+    let r = c.wfc_run(&[]).output();
+    assert_eq!(r.code, 1, "{r}");
+    let mut ran = c.lines("ran");
+    ran.sort();
+    assert_eq!(ran, ["a", "b", "c", "d"], "{r}");
+
+    // 40% of 5 iterations: two let pass.
+    let c = workflow(&wf("a|e", "40%"));
+    let r = c.wfc_run(&[]).output();
+    assert_eq!(r.code, 0, "{r}");
+    assert!(r.stdout.contains("2 optional steps failed"), "{r}");
 }

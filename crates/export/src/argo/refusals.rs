@@ -1,5 +1,6 @@
 //! What `wfc run` does that Argo does not, in every workflow's shape: a
-//! `fail fast`, a detached step, a batched loop over a run-time list.
+//! `fail fast`, a detached step, a batched loop over a run-time list, a
+//! loop's `max failures`.
 //! Each is an error, or with `--approximate` a warning.
 
 use super::diag;
@@ -47,10 +48,20 @@ pub fn split(
                 diag::cannot_express(span, &what, crate::batches::WHY)
             }
         });
+    let tolerant = crate::max_failures::unmapped(wf)
+        .into_iter()
+        .map(|(span, what)| {
+            if approximate {
+                diag::approximated(span, &what, crate::max_failures::DIFFERS)
+            } else {
+                diag::cannot_express(span, &what, crate::max_failures::WHY)
+            }
+        });
     let (w, e): (Vec<_>, Vec<_>) = fast
         .into_iter()
         .chain(detached)
         .chain(batched)
+        .chain(tolerant)
         .partition(|d| !d.is_error());
     warnings.extend(w);
     errors.extend(e);

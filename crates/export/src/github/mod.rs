@@ -113,19 +113,28 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
                 .help("each step is a job of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate")
         }
     }));
-    errors.extend(
-        crate::batches::unmapped(plan)
-            .into_iter()
-            .map(|(span, what)| {
-                if options.approximate {
-                    values::approximated("E0738", span, &what, crate::batches::DIFFERS)
-                } else {
-                    Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
-                        .primary(span, what)
-                        .help(crate::batches::WHY)
-                }
-            }),
-    );
+    let batched = crate::batches::unmapped(plan)
+        .into_iter()
+        .map(|(span, what)| (span, what, crate::batches::DIFFERS, crate::batches::WHY));
+    let tolerant = crate::max_failures::unmapped(wf)
+        .into_iter()
+        .map(|(span, what)| {
+            (
+                span,
+                what,
+                crate::max_failures::DIFFERS,
+                crate::max_failures::WHY,
+            )
+        });
+    errors.extend(batched.chain(tolerant).map(|(span, what, differs, why)| {
+        if options.approximate {
+            values::approximated("E0738", span, &what, differs)
+        } else {
+            Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
+                .primary(span, what)
+                .help(why)
+        }
+    }));
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     let params = trigger_params::job(

@@ -5,10 +5,29 @@
 
 use super::{Checker, Ctx};
 use crate::diag::check as dc;
-use crate::ir::{BlockKind, Expr, ExprKind, Type};
+use crate::ir::{BlockKind, Expr, ExprKind, Tolerance, Type};
 use crate::syntax::ast;
 
 impl Checker<'_> {
+    /// A loop's `max failures N` (an int, at least 0) or `P%` (0–100).
+    pub(super) fn lower_max_failures(&mut self, m: &ast::MaxFailures, ctx: &Ctx) -> Tolerance {
+        let x = self.lower_expr(&m.count, ctx);
+        if let ExprKind::Int(v) = x.kind {
+            if v < 0 {
+                self.report(dc::out_of_range(x.span, "`max failures`", v, 0));
+            } else if m.percent && v > 100 {
+                self.report(dc::percent_above_100(x.span, v));
+            }
+        }
+        self.require(&x, &Type::Int, |exp, found| {
+            dc::wrong_field_type(x.span, "max failures", exp, found, None)
+        });
+        Tolerance {
+            count: x,
+            percent: m.percent,
+        }
+    }
+
     /// A loop's `parallel N` or `batch N` (`word`): an int, at least 1.
     pub(super) fn lower_loop_count(&mut self, n: &ast::Expr, word: &str, ctx: &Ctx) -> Expr {
         let x = self.lower_expr(n, ctx);

@@ -140,6 +140,7 @@ impl<'a> Checker<'a> {
                             iter: ir::Expr::invalid(f.iter.span),
                             parallel: None,
                             batch: f.batch.is_some(),
+                            max_failures: None,
                         },
                         parent,
                         f.span,

@@ -317,9 +317,14 @@ impl Checker<'_> {
                         iter,
                         parallel,
                         batch,
+                        max_failures,
                         ..
                     },
                 ) => {
+                    *max_failures = f
+                        .max_failures
+                        .as_ref()
+                        .map(|m| Box::new(self.lower_max_failures(m, &ctx)));
                     let word = if *batch { "batch" } else { "parallel" };
                     let x = self.lower_expr(&f.iter, &ctx);
                     *var_ty = match &x.ty {

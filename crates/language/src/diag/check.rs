@@ -347,6 +347,16 @@ pub fn out_of_range(span: Span, what: &str, value: i64, min: i64) -> Diagnostic 
     .help(format!("use {min} or more"))
 }
 
+/// E0115: a loop's `max failures P%` above 100.
+pub fn percent_above_100(span: Span, value: i64) -> Diagnostic {
+    Diagnostic::error(
+        "E0115",
+        format!("`max failures` must be at most 100%, found {value}%"),
+    )
+    .primary(span, "must be <= 100")
+    .help("`max failures 100%` lets every iteration fail; a count (`max failures 3`) has no upper bound")
+}
+
 /// E0116: a field that needs a literal value was given a computed one.
 pub fn not_constant(span: Span, field: &str, example: &str) -> Diagnostic {
     Diagnostic::error("E0116", format!("`{field}` must be a literal value"))

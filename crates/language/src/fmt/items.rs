@@ -112,6 +112,10 @@ fn item(p: &mut Printer, it: &Item, next: Option<usize>) {
                 if f.fail_fast.is_some() {
                     p.push(" fail fast");
                 }
+                if let Some(m) = &f.max_failures {
+                    let pct = if m.percent { "%" } else { "" };
+                    p.push(&format!(" max failures {}{pct}", expr(&m.count, src)));
+                }
                 block(p, &f.block);
             });
         }

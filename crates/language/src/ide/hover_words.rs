@@ -22,6 +22,7 @@ const KEYWORDS: &[(&str, &str, &str)] = &[
     ("step", "step NAME: KIND { … }", "A unit of work; its kind says what it does (`shell`, `http`, `call`, …)."),
     ("sequence", "sequence [NAME] { … }", "Runs its members one after another, in the order written; a failure stops the rest."),
     ("batch", "for each VAR in LIST batch N { … }", "Runs the iterations `N` at a time, in batches: a batch starts once the whole batch before it has ended (Ansible's `serial`)."),
+    ("failures", "for each VAR in LIST … max failures N|P% { … }", "Lets up to `N` failed iterations (or `P`% of them, rounded down) pass: each is recorded as an optional failure and the loop goes on; the one past the bound fails the run (Ansible's `max_fail_percentage`)."),
     ("parallel", "parallel [NAME] [wait all|any] { … }", "Runs its members concurrently; succeeds when all (or the first, with `wait any`) succeed."),
     ("after", "after a, b", "Starts once these have ended, however they ended (succeeded, failed, skipped): an order, not a dependency."),
     ("depends", "depends on a, b", "Starts only after these have succeeded."),

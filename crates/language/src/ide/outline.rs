@@ -242,6 +242,7 @@ const KEYWORDS: &[&str] = &[
     "is",
     "parallel",
     "batch",
+    "failures",
     "wait",
     "depends",
     "on",

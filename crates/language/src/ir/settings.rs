@@ -215,3 +215,11 @@ pub struct Until {
     pub within: Expr,
     pub span: Span,
 }
+
+/// A loop's `max failures N` (an `int`) or `max failures P%` (`percent`,
+/// `count` a literal 0–100): failed iterations it lets pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tolerance {
+    pub count: Expr,
+    pub percent: bool,
+}

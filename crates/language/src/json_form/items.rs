@@ -132,7 +132,15 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
         "param" | "secret" => &[kind, "type", "in", "default", "doc"],
         "step" => &["step", "kind", "call", "doc", "fields"],
         "if" => &["if", "then", "else_if", "else"],
-        "for_each" => &["for_each", "in", "parallel", "batch", "fail_fast", "do"],
+        "for_each" => &[
+            "for_each",
+            "in",
+            "parallel",
+            "batch",
+            "fail_fast",
+            "max_failures",
+            "do",
+        ],
         "parallel" => &["parallel", "wait", "fail_fast", "do"],
         "sequence" => &["sequence", "do"],
         "let" => &["let", "value", "doc"],
@@ -187,6 +195,10 @@ fn item(l: &mut Lower, n: &Node, first: bool, prev: &mut Option<String>) {
                 l.value(b, "a `for_each`'s `batch`", Syntax::Expr);
             }
             fail_fast(l, &o);
+            if let Some(m) = o.get("max_failures") {
+                l.put(" max failures ", m.span);
+                l.value(m, "a `for_each`'s `max_failures`", Syntax::MaxFailures);
+            }
             do_block(l, &o);
         }
         "parallel" | "sequence" => {

@@ -49,6 +49,8 @@ pub enum Syntax {
     RetryOperand,
     /// An alert's condition (`failure_rate(last 10) > 0.3`).
     AlertCondition,
+    /// A loop's `max failures`: `2`, `limit` or `25%`.
+    MaxFailures,
 }
 
 impl Syntax {
@@ -61,6 +63,7 @@ impl Syntax {
             Syntax::CallTarget => "workflow or `module.workflow`",
             Syntax::RetryOperand => "count or duration",
             Syntax::AlertCondition => "alert condition",
+            Syntax::MaxFailures => "count or percentage (`2`, `25%`)",
         }
     }
 
@@ -74,10 +77,12 @@ impl Syntax {
             Syntax::CallTarget => (Rule::call_target, text),
             Syntax::RetryOperand => (Rule::retry_operand, text),
             Syntax::AlertCondition => (Rule::alert_when, text.trim()),
+            Syntax::MaxFailures => (Rule::max_failures, text.trim()),
         };
         let text = match self {
             Syntax::Constraint => format!("in {text}"),
             Syntax::AlertCondition => format!("when {text}"),
+            Syntax::MaxFailures => format!("max failures {text}"),
             _ => text.to_string(),
         };
         WfParser::parse(rule, &text)
@@ -214,7 +219,9 @@ impl Lower {
                 self.map.text(self.out.len(), t, n.span);
                 self.out.push_str(&t.text);
             }
-            (Value::Number(x), Syntax::Expr | Syntax::RetryOperand) => self.put(x, n.span),
+            (Value::Number(x), Syntax::Expr | Syntax::RetryOperand | Syntax::MaxFailures) => {
+                self.put(x, n.span)
+            }
             (Value::Bool(b), Syntax::Expr) => self.put(if *b { "true" } else { "false" }, n.span),
             (v, Syntax::Expr) => self.diags.push(dj::wrong_type(
                 n.span,

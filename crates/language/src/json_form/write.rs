@@ -189,6 +189,11 @@ impl Writer<'_> {
                 if f.fail_fast.is_some() {
                     o.push(("fail_fast".into(), J::Bool(true)));
                 }
+                if let Some(m) = &f.max_failures {
+                    let pct = if m.percent { "%" } else { "" };
+                    let text = format!("{}{pct}", &self.src[m.count.span.range()]);
+                    o.push(("max_failures".into(), J::Str(text)));
+                }
                 o.push(("do".into(), self.block(&f.block)));
                 J::Obj(o)
             }

@@ -542,7 +542,17 @@ pub struct ForEach {
     /// `batch N` (its keyword), where written: `parallel` holds `N`, and
     /// each batch of `N` iterations waits for the one before.
     pub batch: Option<Span>,
+    /// `max failures N|P%`, where written.
+    pub max_failures: Option<MaxFailures>,
     pub block: Block,
+    pub span: Span,
+}
+
+/// `max failures N` (`count` an int or a name) or `max failures P%`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaxFailures {
+    pub count: Expr,
+    pub percent: bool,
     pub span: Span,
 }
 
@@ -678,70 +688,7 @@ pub enum StrPart {
     Shell(String, Span),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UnaryOp {
-    Not,
-    Neg,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinaryOp {
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    In,
-    /// `error is timeout`: a failed attempt's class (a retry's `when`).
-    Is,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-}
-
-impl BinaryOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinaryOp::Or => "||",
-            BinaryOp::And => "&&",
-            BinaryOp::Eq => "==",
-            BinaryOp::Ne => "!=",
-            BinaryOp::Lt => "<",
-            BinaryOp::Le => "<=",
-            BinaryOp::Gt => ">",
-            BinaryOp::Ge => ">=",
-            BinaryOp::In => "in",
-            BinaryOp::Is => "is",
-            BinaryOp::Add => "+",
-            BinaryOp::Sub => "-",
-            BinaryOp::Mul => "*",
-            BinaryOp::Div => "/",
-            BinaryOp::Rem => "%",
-        }
-    }
-
-    /// Binding strength: higher binds tighter.
-    pub fn precedence(self) -> u8 {
-        match self {
-            BinaryOp::Or => 1,
-            BinaryOp::And => 2,
-            BinaryOp::Eq | BinaryOp::Ne => 3,
-            BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-            | BinaryOp::In
-            | BinaryOp::Is => 4,
-            BinaryOp::Add | BinaryOp::Sub => 5,
-            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
-        }
-    }
-}
+pub use super::operators::{BinaryOp, UnaryOp};
 
 /// A comment kept beside the tree for the formatter (and `##` docs).
 #[derive(Clone, Debug, PartialEq)]

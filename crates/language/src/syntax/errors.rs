@@ -110,7 +110,7 @@ fn form_help(word: &str) -> Option<&'static str> {
         "let" => "a let is written `let NAME = EXPR`, at workflow level or at the top of a block",
         "retry" => "retry is written on one line: `retry 3 backoff 5s exponential max 1m`",
         "depends" => "dependencies are written `depends on a, b`",
-        "for" => "a loop is written `for each NAME in LIST [parallel [N]] { … }`",
+        "for" => "a loop is written `for each NAME in LIST [parallel [N] | batch N] [fail fast] [max failures N|P%] { … }`",
         "parallel" => "a parallel block is written `parallel [NAME] [wait all|any] { … }`",
         "if" | "else" => "a condition is written `if EXPR { … } else if EXPR { … } else { … }`",
         "env" | "headers" => "a map block is written `{ KEY = value … }`",

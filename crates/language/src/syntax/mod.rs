@@ -10,6 +10,7 @@ pub mod duration;
 mod errors;
 mod habits;
 mod layout;
+mod operators;
 pub mod parser;
 mod recover;
 pub mod scan;

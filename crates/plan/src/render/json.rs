@@ -218,6 +218,9 @@ struct GroupJson {
     /// for_each `batch N`: N (`parallel` is N too).
     #[serde(skip_serializing_if = "Option::is_none")]
     batch: Option<u32>,
+    /// for_each `max failures`: as written (`2`, `25%`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_failures: Option<String>,
     iterations: Option<usize>,
     /// How many of its iterations (or steps) really run at once.
     concurrency: usize,
@@ -493,12 +496,20 @@ fn groups(g: &Graph, sch: &crate::Schedule) -> Vec<GroupJson> {
                 } => Some(n),
                 _ => None,
             };
+            let max_failures = match &grp.kind {
+                GroupKind::ForEach {
+                    max_failures: Some(m),
+                    ..
+                } => Some(m.text()),
+                _ => None,
+            };
             GroupJson {
                 name: grp.name.clone(),
                 kind,
                 wait,
                 parallel,
                 batch,
+                max_failures,
                 iterations,
                 concurrency: sch.group_concurrency(g, gi),
                 parent: grp.parent.map(|p| g.groups[p].name.clone()),

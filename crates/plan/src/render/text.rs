@@ -176,6 +176,7 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                     iterations,
                     parallel,
                     batch,
+                    max_failures,
                     ..
                 } => {
                     let n = match iterations {
@@ -190,7 +191,14 @@ pub fn render(plan: &Plan, wf: &Workflow, color: bool) -> String {
                         }
                         Some(Some(k)) => format!("{k} at a time"),
                     };
-                    format!("{n}, {mode}")
+                    match max_failures {
+                        Some(m) => format!(
+                            "{n}, {mode}; lets {} failed iterations pass (`max failures {}`)",
+                            m.allowed(iterations.as_ref().map_or(0, Vec::len)),
+                            m.text()
+                        ),
+                        None => format!("{n}, {mode}"),
+                    }
                 }
             };
             let names: Vec<&str> = grp

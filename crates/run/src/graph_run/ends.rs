@@ -113,7 +113,16 @@ impl Runner<'_> {
                 None => why.clone(),
             });
         }
-        let optional = g.graph.steps[v].optional || waived.is_some();
+        let let_pass = (status.is_failure() && waived.is_none() && !g.graph.steps[v].optional)
+            .then(|| super::max_failures::let_pass(g, v))
+            .flatten();
+        if let Some(why) = &let_pass {
+            error = Some(match error {
+                Some(e) => format!("{e} ({why})"),
+                None => why.clone(),
+            });
+        }
+        let optional = g.graph.steps[v].optional || waived.is_some() || let_pass.is_some();
         let key = self.key(g, v);
         let kept = last.as_mut().map(|r| std::mem::take(&mut r.kept));
         if let Some(kept) = kept

@@ -40,6 +40,7 @@
 [
   "parallel"
   "batch"
+  "failures"
   "sequence"
   "wait"
   "depends"
@@ -75,6 +76,7 @@
 
 "in" @keyword.operator
 "is" @keyword.operator
+(percent) @number
 
 ; Declarations
 (workflow name: (identifier) @type)

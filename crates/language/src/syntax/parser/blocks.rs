@@ -77,6 +77,36 @@ impl Builder {
         }
     }
 
+    /// `max failures N|P%`.
+    fn max_failures(&self, pair: Pair<'_, Rule>) -> MaxFailures {
+        let sp = span(&pair);
+        let mut count = self.invalid(sp);
+        let mut percent = false;
+        for q in kids(pair) {
+            match q.as_rule() {
+                Rule::percent => {
+                    let at = span(&q);
+                    let digits = q.as_str().trim_end_matches('%');
+                    let kind = digits
+                        .parse()
+                        .map_or(ExprKind::Int(i64::MAX), ExprKind::Int);
+                    count = Expr {
+                        kind,
+                        span: Span::new(at.start as usize, at.end as usize - 1),
+                    };
+                    percent = true;
+                }
+                Rule::int | Rule::name => count = self.primary(q),
+                _ => {}
+            }
+        }
+        MaxFailures {
+            count,
+            percent,
+            span: sp,
+        }
+    }
+
     pub(super) fn for_each(&self, pair: Pair<'_, Rule>) -> ForEach {
         let sp = span(&pair);
         let mut var = None;
@@ -84,6 +114,7 @@ impl Builder {
         let mut parallel = None;
         let mut fail_fast = None;
         let mut batch = None;
+        let mut max_failures = None;
         let mut block = None;
         for p in kids(pair) {
             match p.as_rule() {
@@ -102,6 +133,7 @@ impl Builder {
                             .map(|q| self.primary(q)),
                     );
                 }
+                Rule::max_failures => max_failures = Some(self.max_failures(p)),
                 Rule::block => block = Some(self.block(p)),
                 _ => {}
             }
@@ -115,6 +147,7 @@ impl Builder {
             parallel,
             fail_fast,
             batch,
+            max_failures,
             block: block.unwrap_or(Block {
                 depends_on: None,
                 items: Vec::new(),
