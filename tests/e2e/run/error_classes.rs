@@ -8,16 +8,7 @@ use crate::workflow;
 use axum::http::StatusCode;
 use axum::routing::any;
 use axum::Router;
-
-fn step(report: &serde_json::Value, name: &str) -> serde_json::Value {
-    report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no step {name} in {report:#}"))
-        .clone()
-}
+use wfc_testkit::report_step as step;
 
 #[test]
 fn shell_steps_are_retried_by_the_class_of_their_error() {
