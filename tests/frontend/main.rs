@@ -16,6 +16,7 @@ mod ide_artifacts;
 mod ide_gates;
 mod ide_imports;
 mod ide_lets;
+mod ide_loops;
 mod ide_modules;
 mod ide_placement;
 mod ide_protocol;

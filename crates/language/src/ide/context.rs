@@ -233,7 +233,8 @@ fn classify(w: &[&str], frame: &FrameKind, words: &[(&str, Tok)]) -> Context {
                 }
                 ["parallel", .., "wait"] => Context::Value(kinds::WAIT_MODES),
                 ["on", "busy"] => Context::BusyMode,
-                ["for", "each", _, "in", ..] | ["if", ..] | ["else", "if", ..] => Context::Expr,
+                ["for", "each", _, "in", rest @ ..] => loop_head(rest, words),
+                ["if", ..] | ["else", "if", ..] => Context::Expr,
                 ["for", ..] | ["parallel", ..] | ["else"] | ["on"] | ["env" | "defaults"] => {
                     Context::Nothing
                 }
@@ -319,6 +320,30 @@ fn depends(rest: &[&str], any_allowed: bool) -> Context {
     Context::DependsOn {
         listed,
         any: any_allowed && !inside,
+    }
+}
+
+/// After `for each NAME in`: the list (an expression), then the loop's
+/// settings in their order — `parallel [N]` or `batch N`, `fail fast`,
+/// `max failures N|P%` — once the word before the cursor ends the list
+/// or the setting before.
+fn loop_head(rest: &[&str], words: &[(&str, Tok)]) -> Context {
+    let Some(last) = rest.last() else {
+        return Context::Expr;
+    };
+    let has = |w: &str| rest.contains(&w);
+    let ended = ends_value(words) || words.last().is_some_and(|(_, t)| *t == Tok::Ident);
+    match *last {
+        "max" => Context::Value(&["failures"]),
+        "fail" => Context::Value(&["fast"]),
+        "batch" | "failures" => Context::Nothing,
+        _ if has("failures") => Context::Nothing,
+        _ if has("fast") && ended => Context::Value(&["max failures"]),
+        _ if (has("parallel") || has("batch")) && (ended || *last == "parallel") => {
+            Context::Value(&["fail fast", "max failures"])
+        }
+        _ if ended => Context::Value(&["parallel", "batch", "max failures"]),
+        _ => Context::Expr,
     }
 }
 
