@@ -269,7 +269,8 @@ fn a_member_of_an_output_that_may_not_exist_takes_its_default() {
 }
 
 /// A skip decided at run time names the let, or the part of the joined
-/// conditions that is false, not the whole expression expanded.
+/// conditions that is false, not the whole expression expanded, and what
+/// that part compared by value (a secret masked).
 #[test]
 fn a_skip_names_the_let_or_the_part_that_is_false() {
     let c = workflow(
@@ -287,6 +288,11 @@ fn a_skip_names_the_let_or_the_part_that_is_false() {
       step other: shell { run "echo other" }
     }
   }
+  secret token: string = "s3cr3t-value"
+  step echo: shell { run "printf '%s' ${token}" }
+  if echo.stdout == "nothing" {
+    step hidden: shell { run "echo hidden" }
+  }
 }"#,
     );
     let r = c.run(&["--output", "report.json"]);
@@ -295,14 +301,18 @@ fn a_skip_names_the_let_or_the_part_that_is_false() {
         status(&c, "ship"),
         (
             "skipped".into(),
-            "`changed` is false: `trim(detect.stdout) == \"yes\"` is false".into()
+            "`changed` is false: `trim(detect.stdout) == \"yes\"` is false: `trim(detect.stdout)` is \"no\"".into()
         )
     );
     assert_eq!(
         status(&c, "other"),
         (
             "skipped".into(),
-            "`detect.stdout == \"maybe\"` is false".into()
+            "`detect.stdout == \"maybe\"` is false: `detect.stdout` is \"no\"".into()
         )
     );
+    let (status_, why) = status(&c, "hidden");
+    assert_eq!(status_, "skipped");
+    assert!(!why.contains("s3cr3t"), "{why}");
+    assert!(why.contains("`echo.stdout` is "), "{why}");
 }

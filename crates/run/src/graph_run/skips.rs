@@ -175,11 +175,26 @@ impl Runner<'_> {
                     .find(|x| matches!(ev.eval(x), Ok(Value::Bool(false))))
                     .filter(|_| parts.len() > 1);
                 let show = |x| wfc_plan::render::expr::show(&self.names, x);
+                // What the false part compared, by value (a secret's as
+                // `***`), as a failed gate check says it.
+                let values: Vec<String> =
+                    wfc_plan::gate_check::compared(part.copied().unwrap_or(c))
+                        .into_iter()
+                        .map(|x| {
+                            let v = ev.eval(x).ok();
+                            wfc_plan::gate_check::operand_text(&self.names, x, v.as_ref())
+                        })
+                        .collect();
+                let because = match values.is_empty() {
+                    true => String::new(),
+                    false => format!(": {}", wfc_plan::render::one_line(&values.join(", "), 120)),
+                };
                 let why = match (part, self.names.let_at(c.span)) {
                     (Some(x), Some(name)) => format!("`{name}` is false: `{}` is false", show(x)),
                     (Some(x), None) => format!("`{}` is false", show(x)),
                     (None, _) => format!("`{}` is false", shown()),
                 };
+                let why = self.secrets.masker().mask(&format!("{why}{because}"));
                 Some((StepStatus::Skipped, why))
             }
             Ok(Value::Null) => self.unsuccessful_producer(g, v).map(|(p, ended)| {
