@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use wfc_language::ir::Workflow;
-use wfc_launch::incremental::{predict, uses_sources, Predicted};
+use wfc_launch::incremental::{may_be_up_to_date, predict, uses_sources, Predicted};
 use wfc_plan::Plan;
 
 /// What the plan says of each step with `sources` (empty: none has any).
@@ -20,11 +20,7 @@ pub fn states(
     match wfc_store::Store::open_existing(store_dir) {
         Ok(Some(store)) => predict(&store, plan, wf, file),
         _ => (plan.main.steps.iter())
-            .filter(|s| {
-                s.fields
-                    .iter()
-                    .any(|f| f.name == wfc_language::ir::sources::FIELD)
-            })
+            .filter(|s| may_be_up_to_date(s))
             .map(|s| {
                 let why = vec!["no earlier run".to_owned()];
                 (s.name.clone(), Predicted::WillRun { reasons: why })

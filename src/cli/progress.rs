@@ -496,7 +496,9 @@ impl Recorder for Display {
 
     fn step_inputs(&mut self, step: &StepKey, inputs: &wfc_contract::up_to_date::StepInputs) {
         let origin = inputs.origin.clone();
-        let taken = inputs.key.is_empty();
+        // `--from` records no key; a step its check alone decided has one
+        // empty too, with what the check said.
+        let taken = origin.is_some() && inputs.key.is_empty() && inputs.checked.is_none();
         self.with(|d| {
             let row = d.row(step);
             row.up_to_date = origin;

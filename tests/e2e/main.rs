@@ -206,6 +206,7 @@ mod systemd_hostile;
 mod systemd_units;
 mod terminal_escapes;
 mod triggers;
+mod up_to_date_when;
 mod watch;
 
 use wfc_testkit::Case;

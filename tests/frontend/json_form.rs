@@ -216,6 +216,7 @@ fn fail_fast_strict_batches_and_error_classes_round_trip() {
         "tests/check/ok-batch.wf",
         "tests/check/ok-max-failures.wf",
         "tests/check/ok-retry-error-classes.wf",
+        "tests/check/ok-up-to-date-when.wf",
     ] {
         let text = std::fs::read_to_string(file).unwrap();
         let json = to_json(&text).unwrap();
@@ -226,6 +227,10 @@ fn fail_fast_strict_batches_and_error_classes_round_trip() {
             "{file}: {json}"
         );
     }
+    let text = std::fs::read_to_string("tests/check/ok-up-to-date-when.wf").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&to_json(&text).unwrap()).unwrap();
+    let fields = &json["workflows"][0]["items"][2]["fields"];
+    assert!(fields["up_to_date_when_sql"].is_string(), "{json}");
     let text = std::fs::read_to_string("tests/check/ok-fail-fast.wf").unwrap();
     let json: serde_json::Value = serde_json::from_str(&to_json(&text).unwrap()).unwrap();
     let items = &json["workflows"][0]["items"];

@@ -24,6 +24,7 @@ mod ide_retry_when;
 mod ide_sql;
 mod ide_status;
 mod ide_triggers;
+mod ide_up_to_date;
 mod json_form;
 mod parse;
 mod plan;

@@ -28,6 +28,9 @@ pub struct StepInputs {
     pub origin: Option<String>,
     /// It ran because `--force` or `--rerun` said so.
     pub forced: bool,
+    /// What its `up to date when` check said, in words (`None`: it has
+    /// none, or the check did not run).
+    pub checked: Option<String>,
 }
 
 /// A succeeded run of a step with the same key.

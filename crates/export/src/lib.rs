@@ -20,6 +20,7 @@ mod shell_loops;
 mod sql;
 mod stdout_reads;
 mod strict_shell;
+mod up_to_date;
 mod yaml;
 
 /// The type a declared output is checked as once its step ran (`text`:

@@ -63,6 +63,13 @@ pub enum Event {
     },
     /// The task is over; the last `AttemptEnded` holds its result.
     Done { id: InstanceId },
+    /// What the step's `up to date when` check said; `go` answers whether
+    /// the step runs (`false`: the scheduler ended it up to date).
+    Checked {
+        id: InstanceId,
+        answer: crate::fresh_check::Answer,
+        go: tokio::sync::oneshot::Sender<bool>,
+    },
 }
 
 /// The result of one attempt, outputs converted to values.
@@ -129,6 +136,9 @@ pub struct Job {
     /// that wait ([`first_wait`]). Its next attempt is recorded as it
     /// starts, after the wait, by the task (not by the scheduler).
     pub first_wait: Option<(Duration, String)>,
+    /// Its `up to date when` check, asked before its first attempt (which
+    /// the task then records).
+    pub check: Option<Box<StepSpec>>,
 }
 
 /// Where a step that failed for good asks a person (`on fail pause`).
@@ -147,7 +157,13 @@ pub struct Escalate {
 /// succeeded is tried again, `every` apart, while the `until` condition
 /// does not hold and its `within` allows. Either deadline also cuts a
 /// running attempt.
-pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
+pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, mut job: Job) {
+    let checked = job.check.is_some();
+    if let Some(check) = job.check.take() {
+        if !crate::fresh_check::asked(&*exec, &check, &job).await {
+            return;
+        }
+    }
     let mut attempts = retry::attempts(job.retry.as_ref());
     let mut deadlines = Deadlines::new(
         Instant::now(),
@@ -248,6 +264,10 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
             // (a handler's step starts even after a forced cancel): it ends
             // here, or its record would stay `running`.
             if k == 1 {
+                if checked {
+                    let (id, attempt, at) = (job.id, base + 1, SystemTime::now());
+                    let _ = job.tx.send(Event::AttemptStarted { id, attempt, at });
+                }
                 let _ = job.tx.send(Event::AttemptEnded {
                     id: job.id,
                     attempt: base + 1,
@@ -269,7 +289,7 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, job: Job) {
         let at = SystemTime::now();
         // The scheduler records the first attempt as it starts the step,
         // unless it starts after a wait.
-        if k > 1 || job.first_wait.is_some() || reasks.is_some() {
+        if k > 1 || job.first_wait.is_some() || reasks.is_some() || checked {
             let _ = job.tx.send(Event::AttemptStarted {
                 id: job.id,
                 attempt: base + k,

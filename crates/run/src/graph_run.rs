@@ -78,6 +78,7 @@ mod any;
 mod calls;
 mod ends;
 mod finally;
+mod fresh;
 mod max_failures;
 mod park;
 mod prior;
@@ -113,6 +114,9 @@ struct StepRun {
     inputs: Option<Box<wfc_contract::up_to_date::StepInputs>>,
     /// With incremental runs on: a hash of what it gave (outputs, files).
     gave: Option<Box<(String, String)>>,
+    /// Asking its `up to date when` check: the run it would be up to date
+    /// with ([`fresh`]).
+    checking: Option<Box<wfc_contract::up_to_date::Found>>,
 }
 
 /// A step's last attempt, and its outputs as recorded for it (masked JSON),
@@ -585,6 +589,7 @@ impl Runner<'_> {
                 g.steps[id].wake = None;
                 self.finish(g, id)
             }
+            Event::Checked { id, answer, go } => self.checked(g, id, answer, go),
         }
     }
 }

@@ -32,6 +32,7 @@
 pub mod artifacts;
 pub mod attempt;
 pub mod exec;
+pub mod fresh_check;
 pub mod gate_message;
 pub mod gates;
 pub mod manager;

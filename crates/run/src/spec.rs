@@ -358,6 +358,45 @@ fn body(f: &Fields, ev: &mut Evaluator) -> Result<Option<Body>, String> {
         .transpose()
 }
 
+/// A step's `up to date when shell|sql` check, evaluated into what runs
+/// to ask it (`None`: the step has none). A shell check runs on this
+/// machine with `sh -c`, the workflow's and the step's `env`, in the
+/// step's folder (a `docker` step's `workdir` is the container's: not
+/// used); an SQL check is the step's own spec with the check's query.
+pub fn up_to_date_check(
+    step: &PlannedStep,
+    ev: &mut Evaluator,
+    prepared: &StepSpec,
+    workflow_env: &[(String, String)],
+    base_dir: Option<&Path>,
+) -> Option<Result<StepSpec, String>> {
+    use wfc_language::check::kinds::{UP_TO_DATE_SHELL, UP_TO_DATE_SQL};
+    let f = Fields { step };
+    if let (Some(q), StepSpec::Sql(sql)) = (f.expr(UP_TO_DATE_SQL), prepared) {
+        return Some(ev.text(q).map(|q| {
+            StepSpec::Sql(SqlSpec {
+                query: SqlQuery::Text(q),
+                transaction: None,
+                columns: Vec::new(),
+                ..sql.clone()
+            })
+        }));
+    }
+    let cmd = f.expr(UP_TO_DATE_SHELL)?;
+    let mut shell = || -> Result<StepSpec, String> {
+        let mut s = ShellSpec::new(ev.command(cmd)?);
+        let workdir = match step.kind {
+            StepKind::Docker => None,
+            _ => f.expr("workdir").map(|w| ev.text(w)).transpose()?,
+        };
+        s.workdir = crate::paths::workdir(base_dir, workdir);
+        s.workflow_env = workflow_env.to_vec();
+        s.env = f.map(ev, "env")?;
+        Ok(StepSpec::Shell(s))
+    };
+    Some(shell())
+}
+
 struct Fields<'a> {
     step: &'a PlannedStep,
 }

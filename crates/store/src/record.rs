@@ -149,6 +149,7 @@ pub struct Inputs<'a> {
     pub gave: &'a str,
     pub origin: Option<&'a str>,
     pub forced: bool,
+    pub checked: Option<&'a str>,
 }
 
 impl<'a> Record<'a> {

@@ -57,7 +57,7 @@ mod steps;
 use steps::*;
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 27;
+pub const VERSION: i64 = 28;
 
 /// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -94,6 +94,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V24),
         M::up(FROM_V25),
         M::up(FROM_V26),
+        M::up(FROM_V27),
     ])
 }
 
@@ -325,6 +326,7 @@ CREATE TABLE step_inputs (
     origin   TEXT,                        -- up to date with this run (NULL: it ran)
     forced   INTEGER NOT NULL DEFAULT 0,  -- ran because of --force / --rerun
     at       INTEGER NOT NULL,
+    checked  TEXT,                        -- what its `up to date when` check said (NULL: none)
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);

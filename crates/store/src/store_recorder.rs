@@ -629,6 +629,7 @@ impl Recorder for StoreRecorder {
                 gave: &i.gave,
                 origin: i.origin.as_deref(),
                 forced: i.forced,
+                checked: i.checked.as_deref(),
             },
             at: now_ms(),
         });

@@ -29,10 +29,12 @@ pub struct InputsRow {
     pub origin: Option<String>,
     pub forced: bool,
     pub at: i64,
+    /// What its `up to date when` check said.
+    pub checked: Option<String>,
 }
 
 const COLUMNS: &str =
-    "i.run_id, i.step, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, i.at";
+    "i.run_id, i.step, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, i.at, i.checked";
 const SUCCEEDED: &str = "JOIN steps s ON s.run_id = i.run_id AND s.graph = 'main'
       AND s.rollback_of = '' AND s.name = i.step AND s.status = 'succeeded'";
 
@@ -47,6 +49,7 @@ fn row(r: &crate::db::Row) -> crate::Result<InputsRow> {
         origin: r.get(6)?,
         forced: r.get(7)?,
         at: r.get(8)?,
+        checked: r.get(9)?,
     })
 }
 
@@ -206,7 +209,7 @@ pub fn find(store: &Store, scope: &str, step: &str, key: &str) -> crate::Result<
              WHERE i.scope = ?1 AND i.step = ?2 AND i.key = ?3
              ORDER BY i.at DESC LIMIT 4"
         ))?
-        .query_map(params![scope, step, key], |r| Ok((row(r)?, r.get(9)?)))?
+        .query_map(params![scope, step, key], |r| Ok((row(r)?, r.get(10)?)))?
         .collect::<crate::Result<_>>()?;
     for (r, outputs) in candidates {
         let Ok(artifacts) = copies_kept(store, &r.run_id, step)? else {

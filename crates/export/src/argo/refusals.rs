@@ -57,11 +57,21 @@ pub fn split(
                 diag::cannot_express(span, &what, crate::max_failures::WHY)
             }
         });
+    let checked = crate::up_to_date::unmapped(wf)
+        .into_iter()
+        .map(|(span, what)| {
+            if approximate {
+                diag::approximated(span, &what, crate::up_to_date::DIFFERS)
+            } else {
+                diag::cannot_express(span, &what, crate::up_to_date::WHY)
+            }
+        });
     let (w, e): (Vec<_>, Vec<_>) = fast
         .into_iter()
         .chain(detached)
         .chain(batched)
         .chain(tolerant)
+        .chain(checked)
         .partition(|d| !d.is_error());
     warnings.extend(w);
     errors.extend(e);

@@ -126,15 +126,30 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
                 crate::max_failures::WHY,
             )
         });
-    errors.extend(batched.chain(tolerant).map(|(span, what, differs, why)| {
-        if options.approximate {
-            values::approximated("E0738", span, &what, differs)
-        } else {
-            Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
-                .primary(span, what)
-                .help(why)
-        }
-    }));
+    let checked = crate::up_to_date::unmapped(wf)
+        .into_iter()
+        .map(|(span, what)| {
+            (
+                span,
+                what,
+                crate::up_to_date::DIFFERS,
+                crate::up_to_date::WHY,
+            )
+        });
+    errors.extend(
+        batched
+            .chain(tolerant)
+            .chain(checked)
+            .map(|(span, what, differs, why)| {
+                if options.approximate {
+                    values::approximated("E0738", span, &what, differs)
+                } else {
+                    Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
+                        .primary(span, what)
+                        .help(why)
+                }
+            }),
+    );
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     let params = trigger_params::job(

@@ -370,6 +370,15 @@ const DETACH_DOC: &str = "Whether what the step starts in the background outlive
 /// The `artifacts` field of the kinds that run something.
 const ARTIFACTS_DOC: &str = "Files the step hands on: `artifacts { NAME = \"GLOB\" [optional] }`, globs relative to the step's folder; after it succeeds each match is kept in the run store, and `STEP.artifacts.NAME` is the list of their paths.";
 
+/// `up to date when shell "CMD"`, on the kinds that run something.
+pub const UP_TO_DATE_SHELL: &str = "up to date when shell";
+/// `up to date when sql "QUERY"`, on `sql` steps.
+pub const UP_TO_DATE_SQL: &str = "up to date when sql";
+
+const UP_TO_DATE_SHELL_DOC: &str = "A check run as the step starts, when the run is recorded: `sh -c CMD` in the workflow's folder with the step's `env` (`${…}` shell-escaped, as in `run`). Exit 0 says what the step makes is already there (a row, a table, a deployed version): the step does not run, and its outputs and kept files are restored from the last run in which it succeeded. Any other exit, or no such run, and it runs. With `sources`, both must hold. `--force` and `--rerun` skip the check. Luigi's `complete()`, Make's stamp file.";
+
+const UP_TO_DATE_SQL_DOC: &str = "A query run as the step starts, when the run is recorded, against the step's `database` with its `params` bound (`:name`): when its first row's one column is true (or a non-zero number) the step does not run, and its outputs are restored from the last run in which it succeeded; false, 0, NULL or no row, and it runs. `--force` and `--rerun` skip the check. Luigi's `complete()` for a table or a row.";
+
 /// The `sources` field of the kinds that run something.
 const SOURCES_DOC: &str = "The files the step reads, as globs relative to the workflow file (`[\"src/**/*.rs\", \"Cargo.lock\"]`): when they, the step as resolved and what it reads from its dependencies are as in a succeeded run, the step is up to date and not run again (its outputs and artifacts are restored); `--force` or `--rerun STEP` run it anyway.";
 
@@ -389,6 +398,7 @@ pub static KINDS: &[KindInfo] = &[
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
             field("sources", FieldType::StrOrList, SOURCES_DOC),
+            field(UP_TO_DATE_SHELL, FieldType::Str, UP_TO_DATE_SHELL_DOC),
         ],
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
@@ -441,6 +451,7 @@ pub static KINDS: &[KindInfo] = &[
             field("outputs", FieldType::Outputs, "Values the command writes as `name=value` lines to the file named by $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
             field("sources", FieldType::StrOrList, SOURCES_DOC),
+            field(UP_TO_DATE_SHELL, FieldType::Str, UP_TO_DATE_SHELL_DOC),
         ],
         outputs: PROCESS_OUTPUTS,
         declares_outputs: true,
@@ -461,6 +472,7 @@ pub static KINDS: &[KindInfo] = &[
             field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
             field("sources", FieldType::StrOrList, SOURCES_DOC),
+            field(UP_TO_DATE_SHELL, FieldType::Str, UP_TO_DATE_SHELL_DOC),
         ],
         outputs: SCRIPT_OUTPUTS,
         declares_outputs: true,
@@ -481,6 +493,7 @@ pub static KINDS: &[KindInfo] = &[
             field("outputs", FieldType::Outputs, "Typed values the script writes: keys of the JSON object in $WF_RESULT, or `name=value` lines in $WF_OUTPUTS."),
             field("artifacts", FieldType::Map, ARTIFACTS_DOC),
             field("sources", FieldType::StrOrList, SOURCES_DOC),
+            field(UP_TO_DATE_SHELL, FieldType::Str, UP_TO_DATE_SHELL_DOC),
         ],
         outputs: SCRIPT_OUTPUTS,
         declares_outputs: true,
@@ -497,6 +510,8 @@ pub static KINDS: &[KindInfo] = &[
             field("params", FieldType::Map, "Values bound to the query's `:name` parameters, of any type (a list binds as an array, a map as JSON): `params { name = value }`."),
             field("transaction", FieldType::Bool, "Run every statement in one transaction, all or nothing (default: true when there are several)."),
             field("outputs", FieldType::Outputs, "Typed columns of the first row the last statement returned."),
+            field(UP_TO_DATE_SQL, FieldType::Str, UP_TO_DATE_SQL_DOC),
+            field(UP_TO_DATE_SHELL, FieldType::Str, UP_TO_DATE_SHELL_DOC),
         ],
         outputs: &[
             output("rows", OutputType::Rows, "The rows the last statement returned, one map of column to value per row."),

@@ -4,7 +4,7 @@
 //! (`$1`, `?`, `@v`), which nothing would bind, is refused. The query is read with
 //! [`crate::sql_syntax`], as the interpreter reads it.
 
-use super::Checker;
+use super::{kinds, Checker};
 use crate::diag::{self, check as dc};
 use crate::span::Span;
 use crate::sql_syntax;
@@ -28,13 +28,31 @@ impl Checker<'_> {
                 }
             }
         }
-        let Some(FieldValue::Expr(query)) = field("query").map(|f| &f.value) else {
-            return; // `file`: read at run time, checked there.
-        };
+        let mut used: Vec<String> = Vec::new();
+        let names: Vec<&str> = params.iter().map(|k| k.name.as_str()).collect();
+        // `file` is read at run time and checked there.
+        for name in ["query", kinds::UP_TO_DATE_SQL] {
+            if let Some(FieldValue::Expr(query)) = field(name).map(|f| &f.value) {
+                self.check_query(query, &names, &mut used);
+            }
+        }
+        if field("query").is_none() {
+            return; // Its params are used by the `file`, as far as we know.
+        }
+        for k in params {
+            if !used.contains(&k.name) {
+                self.diags.push(dc::sql_unused_param(k.span, &k.name));
+            }
+        }
+    }
+
+    /// One query (`query`, or an `up to date when sql` check): no `${…}`,
+    /// every `:name` bound, no placeholder of another syntax, nothing left
+    /// open. The `:name`s it uses are added to `used`.
+    fn check_query(&mut self, query: &ast::Expr, names: &[&str], used: &mut Vec<String>) {
         let ExprKind::Str(lit) = &query.kind else {
             return; // Not a string: the type check reports it.
         };
-        let mut used: Vec<String> = Vec::new();
         for part in &lit.parts {
             match part {
                 StrPart::Interp(e) => {
@@ -58,7 +76,6 @@ impl Checker<'_> {
             }
         }
         let scan = sql_syntax::scan(&text);
-        let names: Vec<&str> = params.iter().map(|k| k.name.as_str()).collect();
         for p in scan.params() {
             used.push(p.name.clone());
             if !names.contains(&p.name.as_str()) {
@@ -75,11 +92,6 @@ impl Checker<'_> {
         if let Some((what, at)) = scan.unterminated {
             let span = source_span(lit, &pieces, at, at + 1).unwrap_or(query.span);
             self.diags.push(dc::sql_unterminated(span, what));
-        }
-        for k in params {
-            if !used.contains(&k.name) {
-                self.diags.push(dc::sql_unused_param(k.span, &k.name));
-            }
         }
     }
 }

@@ -544,8 +544,8 @@ impl Checker<'_> {
                 }
                 _ => {
                     let fctx = Ctx {
-                        command: name == "run",
-                        words: name == "run",
+                        command: name == "run" || name == kinds::UP_TO_DATE_SHELL,
+                        words: name == "run" || name == kinds::UP_TO_DATE_SHELL,
                         script: name == "script" && self.wf.steps[id].kind.script_lang().is_some(),
                         ..ctx
                     };

@@ -376,6 +376,9 @@ fn fields_present(text: &str, lexed: &Lexed, frame: usize) -> Vec<String> {
         let word = &text[t.span.clone()];
         let next = toks.get(i + 1).map_or("", |n| &text[n.span.clone()]);
         out.push(match (word, next) {
+            ("up", "to") => super::hover::up_to_date_phrase(lexed, text, first + i)
+                .unwrap_or("up")
+                .to_string(),
             ("depends", _) => "depends on".to_string(),
             ("on", "fail") => "on fail".to_string(),
             ("on", _) => "on failure rollback".to_string(),

@@ -5,7 +5,7 @@
 //! the documentation from the kind table (the language reference's source);
 //! functions their signature.
 
-use super::lexer::{FrameKind, Tok};
+use super::lexer::{FrameKind, Lexed, Tok};
 use super::navigation::symbol_at;
 use super::{span, Doc, Hover};
 use crate::check::functions::function;
@@ -128,6 +128,9 @@ fn lexical(doc: &Doc, offset: usize) -> Option<Hover> {
         });
     }
     let (name, field_start) = match (word, next, t.starts_statement) {
+        _ if up_to_date_phrase(lexed, text, i).is_some() => {
+            (up_to_date_phrase(lexed, text, i)?, true)
+        }
         ("depends", _, true) => ("depends on", true),
         ("on", "fail", true) => ("on fail", true),
         ("on", "failure", true) => ("on failure rollback", true),
@@ -159,6 +162,27 @@ fn lexical(doc: &Doc, offset: usize) -> Option<Hover> {
     Some(Hover {
         markdown: field_markdown(info, &owner),
         span: t.span.clone(),
+    })
+}
+
+/// The field `up to date when shell|sql` when token `i` is one of its words.
+pub(super) fn up_to_date_phrase(lexed: &Lexed, text: &str, i: usize) -> Option<&'static str> {
+    (0..=4).find_map(|k| {
+        let s = i.checked_sub(k)?;
+        let w = |j: usize| {
+            lexed
+                .tokens
+                .get(s + j)
+                .map_or("", |t| &text[t.span.clone()])
+        };
+        let head = lexed.tokens[s].starts_statement
+            && [w(0), w(1), w(2), w(3)] == ["up", "to", "date", "when"];
+        match (head, w(4)) {
+            (false, _) => None,
+            (true, "sql") => Some(kinds::UP_TO_DATE_SQL),
+            (true, _) if k < 4 || w(4) == "shell" => Some(kinds::UP_TO_DATE_SHELL),
+            _ => None,
+        }
     })
 }
 

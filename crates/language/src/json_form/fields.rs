@@ -11,6 +11,8 @@ pub const RENAMED: &[(&str, &str)] = &[
     ("on_fail", "on fail"),
     ("catch_up", "catch up"),
     ("on_failure_rollback", "on failure rollback"),
+    ("up_to_date_when_shell", "up to date when shell"),
+    ("up_to_date_when_sql", "up to date when sql"),
 ];
 
 /// The fields of the object `n`, one per line.

@@ -32,7 +32,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         input_decl => "`name: type [= default]`",
         constraint => "`in`",
         expr_field | map_field | depends_field | after_field | retry_field | outputs_field
-        | inputs_field | rollback_field | on_fail_field | mount_field => FIELD,
+        | inputs_field | rollback_field | on_fail_field | mount_field | up_to_date_field => FIELD,
         setting | param | let_item | env_item | defaults | handler | step | if_item | for_each
         | parallel | sequence | trigger | lock_item | alert_item => ITEM,
         alert_body | notify_body => "`{`",

@@ -527,6 +527,21 @@ impl Builder {
                     span: sp,
                 }
             }
+            Rule::up_to_date_field => {
+                let mut it = kids(pair);
+                let kw = it.next()?;
+                let how = if kw.as_str().ends_with("sql") {
+                    "up to date when sql"
+                } else {
+                    "up to date when shell"
+                };
+                let value = it.find(|p| p.as_rule() == Rule::expr)?;
+                Field {
+                    name: keyword(&kw, how),
+                    value: FieldValue::Expr(self.expr(value)),
+                    span: sp,
+                }
+            }
             Rule::catch_up_field => {
                 let mut it = kids(pair);
                 let kw = it.next()?;

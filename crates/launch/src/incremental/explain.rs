@@ -78,17 +78,24 @@ fn up_to_date(
     let deps: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&i.deps).unwrap_or_default();
     e.verdict = "up_to_date".into();
-    e.reasons.push(format!(
-        "its {files} source file{} had the contents run {origin} saw",
-        if files == 1 { "" } else { "s" }
-    ));
-    let mut same = "the step as resolved (its command, env and fields)".to_owned();
-    let verb = if deps.is_empty() { "was" } else { "were" };
-    if !deps.is_empty() {
-        let names: Vec<String> = deps.keys().map(|k| format!("`{k}`")).collect();
-        same.push_str(&format!(" and the files it read from {}", names.join(", ")));
+    // A step its `up to date when` check alone decided has no key.
+    if !i.key.is_empty() {
+        e.reasons.push(format!(
+            "its {files} source file{} had the contents run {origin} saw",
+            if files == 1 { "" } else { "s" }
+        ));
+        let mut same = "the step as resolved (its command, env and fields)".to_owned();
+        let verb = if deps.is_empty() { "was" } else { "were" };
+        if !deps.is_empty() {
+            let names: Vec<String> = deps.keys().map(|k| format!("`{k}`")).collect();
+            same.push_str(&format!(" and the files it read from {}", names.join(", ")));
+        }
+        e.reasons.push(format!("{same} {verb} the same as then"));
     }
-    e.reasons.push(format!("{same} {verb} the same as then"));
+    if let Some(said) = &i.checked {
+        e.reasons
+            .push(format!("{said}: what it makes is there already"));
+    }
     let kept = wfc_store::artifacts::list(store, &e.run)?
         .into_iter()
         .filter(|a| a.graph == "main" && a.step == e.step)
@@ -116,6 +123,12 @@ fn ran(store: &Store, run: &str, i: &InputsRow, e: &mut Explanation) -> wfc_stor
     if i.forced {
         e.reasons.push("`--force` or `--rerun` asked for it".into());
         return Ok(());
+    }
+    if let Some(said) = &i.checked {
+        e.reasons.push(said.clone());
+        if i.key.is_empty() {
+            return Ok(()); // Its check alone decides it.
+        }
     }
     let scope = wfc_store::up_to_date::scope_of(store, run)?.unwrap_or_default();
     let Some(prev) = latest(store, &scope, &e.step, Some(run), Some(i.at))? else {

@@ -15,12 +15,17 @@ use wfc_language::ir::sources;
 use wfc_plan::Plan;
 use wfc_run::up_to_date::Incremental;
 
-/// Whether a main-graph step of `plan` declares `sources`.
+/// Whether a main-graph step of `plan` may be up to date: it declares
+/// `sources` or an `up to date when` check.
 pub fn uses_sources(plan: &Plan) -> bool {
-    plan.main
-        .steps
-        .iter()
-        .any(|s| s.fields.iter().any(|f| f.name == sources::FIELD))
+    plan.main.steps.iter().any(may_be_up_to_date)
+}
+
+/// Whether `step` declares `sources` or an `up to date when` check.
+pub fn may_be_up_to_date(step: &wfc_plan::PlannedStep) -> bool {
+    use wfc_language::check::kinds::{UP_TO_DATE_SHELL, UP_TO_DATE_SQL};
+    let decides = |name: &str| [sources::FIELD, UP_TO_DATE_SHELL, UP_TO_DATE_SQL].contains(&name);
+    step.fields.iter().any(|f| decides(&f.name))
 }
 
 /// The scope and folder of workflow `workflow` of file `file` (as the run

@@ -10,6 +10,7 @@
 
 use super::scope_of;
 use std::collections::HashMap;
+use wfc_language::check::kinds::{UP_TO_DATE_SHELL, UP_TO_DATE_SQL};
 use wfc_language::ir::{sources, FieldValue, Workflow};
 use wfc_plan::eval::{eval, Eval, Scope};
 use wfc_plan::{InstanceId, Plan, RefTarget};
@@ -97,7 +98,17 @@ impl Predictor<'_, '_> {
 
     fn decide_now(&mut self, i: InstanceId) -> Option<(Predicted, Option<InputsRow>)> {
         let step = &self.plan.main.steps[i];
-        let globs = self.globs(i)?;
+        let check = step
+            .fields
+            .iter()
+            .find(|f| [UP_TO_DATE_SHELL, UP_TO_DATE_SQL].contains(&f.name.as_str()))
+            .map(|f| f.name.clone());
+        let Some(globs) = self.globs(i) else {
+            // Its check alone decides, as it starts (never at plan time:
+            // `wfc plan` runs nothing).
+            let reason = format!("its `{}` check decides as it starts", check?);
+            return Some((Predicted::AtRunTime { reason }, None));
+        };
         let name = step.name.clone();
         let will = |r: Vec<String>| Predicted::WillRun { reasons: r };
         let row = match latest(self.store, &self.scope, &name, None, None) {
@@ -158,6 +169,12 @@ impl Predictor<'_, '_> {
                     } else {
                         "they gave"
                     },
+                ),
+            }
+        } else if let Some(check) = check {
+            Predicted::AtRunTime {
+                reason: format!(
+                    "up to date with run {origin} if its `{check}` check says so as it starts"
                 ),
             }
         } else {

@@ -36,7 +36,7 @@ impl Runner<'_> {
         }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
-        let (cond, prepared, poll, retry_when, derived, artifacts, globs) = {
+        let (cond, prepared, poll, retry_when, derived, artifacts, globs, check) = {
             let mut ev = self.evaluator(g, step, failed);
             let cond = step.condition.as_ref().map(|c| ev.eval(c));
             let go = matches!(cond, None | Some(Ok(Value::Bool(true))));
@@ -64,6 +64,17 @@ impl Runner<'_> {
             let globs = (go && g.name == GraphName::Main && self.opts.incremental.is_some())
                 .then(|| up_to_date::globs(step, &mut ev))
                 .flatten();
+            let recorded = g.name == GraphName::Main && self.opts.incremental.is_some();
+            let check = match &prepared {
+                Some(Ok(Prepared::Exec(spec))) if recorded => crate::spec::up_to_date_check(
+                    step,
+                    &mut ev,
+                    spec,
+                    &self.workflow_env,
+                    self.opts.base_dir.as_deref(),
+                ),
+                _ => None,
+            };
             (
                 cond,
                 prepared,
@@ -72,6 +83,7 @@ impl Runner<'_> {
                 ev.take_derived(),
                 artifacts,
                 globs,
+                check,
             )
         };
         self.secrets.add(derived);
@@ -106,15 +118,39 @@ impl Runner<'_> {
             Ok(a) => a.map(|a| (a, self.opts.artifacts.clone())),
             Err(e) => return self.fail_now(g, v, self.secrets.masker().mask(&e)),
         };
+        let check = match check.transpose() {
+            Ok(c) => c,
+            Err(e) => {
+                let why = format!("evaluating `up to date when`: {e}");
+                return self.fail_now(g, v, self.secrets.masker().mask(&why));
+            }
+        };
         let mut inputs = None;
-        if let (Prepared::Exec(spec), Some(globs)) = (&prepared, globs) {
+        // Its `up to date when` check, and the run it would be up to date with.
+        let mut asking = None;
+        if let Prepared::Exec(spec) = &prepared {
             let kept = artifacts.as_ref().map(|a| &a.0);
-            match self.check_up_to_date(g, v, spec, kept, globs) {
-                Some(up_to_date::Check::UpToDate(i, found, files)) => {
-                    return self.up_to_date_step(g, v, i, found, files)
+            let decided = match globs {
+                Some(globs) => self
+                    .check_up_to_date(g, v, spec, kept, globs)
+                    .map(|c| match c {
+                        up_to_date::Check::UpToDate(i, found) => (i, Some(found)),
+                        up_to_date::Check::Run(i) => (i, None),
+                    }),
+                None if check.is_some() => self.check_alone(g, v),
+                None => None,
+            };
+            match (decided, check) {
+                (Some((i, Some(found))), Some(check)) => {
+                    inputs = Some(i);
+                    asking = Some((check, found));
                 }
-                Some(up_to_date::Check::Run(i)) => inputs = Some(i),
-                None => {}
+                (Some((i, Some(found))), None) => match self.restore_found(g, v, i, found, false) {
+                    None => return,
+                    Some(i) => inputs = Some(i),
+                },
+                (Some((i, None)), _) => inputs = Some(i),
+                (None, _) => {}
             }
         }
         let call = match self.call_limit(g, v) {
@@ -123,6 +159,11 @@ impl Runner<'_> {
         };
         let key = self.key(g, v);
         let prior = self.prior_of(g, &key.name);
+        // A resumed step that had attempts goes on with them, unasked.
+        let (check, found) = match asking.filter(|_| prior.is_none()) {
+            Some((c, f)) => (Some(Box::new(c)), Some(Box::new(f))),
+            None => (None, None),
+        };
         let job = Job {
             prior,
             call,
@@ -141,10 +182,12 @@ impl Runner<'_> {
             artifacts,
             escalate: self.escalation(g, step, &key.name),
             first_wait: None,
+            check,
         };
         self.mark_started(g, v);
         g.steps[v].cancel = Some(job.cancel.clone());
         g.steps[v].inputs = inputs;
+        g.steps[v].checking = found;
         match prepared {
             Prepared::Exec(spec) => {
                 // Recorded here, not by the task: the record goes out with
@@ -155,7 +198,8 @@ impl Runner<'_> {
                 // itself, if a person wants one.
                 let reasks = job.escalate.is_some()
                     && job.prior.as_ref().is_some_and(|p| p.escalated.is_some());
-                if job.first_wait.is_none() && !reasks {
+                // A step with a check: its task records it, if it runs.
+                if job.first_wait.is_none() && !reasks && job.check.is_none() {
                     let first = job.prior.as_ref().map_or(1, |p| p.tries + 1);
                     self.first_attempt_numbered(g, v, first);
                 }

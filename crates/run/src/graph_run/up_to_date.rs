@@ -15,8 +15,9 @@ use wfc_language::ir::{sources, FieldValue};
 
 /// What the check decided.
 pub(super) enum Check {
-    /// Up to date: its inputs (naming the run), outputs and files.
-    UpToDate(Box<StepInputs>, Found, Vec<ArtifactFile>),
+    /// Up to date with the found run, unless its files cannot be put back
+    /// ([`Runner::restore_found`]) or its `up to date when` check says no.
+    UpToDate(Box<StepInputs>, Found),
     /// It runs; what decided it is recorded if it succeeds.
     Run(Box<StepInputs>),
 }
@@ -97,6 +98,7 @@ impl Runner<'_> {
             gave: String::new(),
             origin: None,
             forced,
+            checked: None,
         });
         if forced {
             return Some(Check::Run(inputs));
@@ -112,15 +114,70 @@ impl Runner<'_> {
                 return Some(Check::Run(inputs));
             }
         };
+        Some(Check::UpToDate(inputs, found))
+    }
+
+    /// A step whose `up to date when` check decides alone (it declares no
+    /// `sources`): what to record, and the last run in which it succeeded,
+    /// whose outputs it takes if the check says yes (`None`: it runs, the
+    /// check unasked). `None` when the run is not recorded.
+    pub(super) fn check_alone(
+        &mut self,
+        g: &GraphRun,
+        v: InstanceId,
+    ) -> Option<(Box<StepInputs>, Option<Found>)> {
+        let inc = self.opts.incremental.clone()?;
+        let name = &g.graph.steps[v].name;
+        let mut inputs = Box::new(StepInputs {
+            scope: inc.scope.clone(),
+            forced: inc.forced(name),
+            ..StepInputs::default()
+        });
+        if inputs.forced {
+            return Some((inputs, None));
+        }
+        match inc.lookup.last(&inc.scope, name) {
+            Ok(Some(found)) => Some((inputs, Some(found))),
+            Ok(None) => {
+                inputs.checked =
+                    Some("`up to date when` not asked: no earlier run of it succeeded".to_owned());
+                Some((inputs, None))
+            }
+            Err(e) => {
+                inputs.checked = Some(format!(
+                    "`up to date when` not asked: the run store failed: {e}"
+                ));
+                Some((inputs, None))
+            }
+        }
+    }
+
+    /// Ends `v` up to date with `found`, its files put back (`Some`: they
+    /// cannot be, and it runs with `inputs`). `started`: it holds its
+    /// slots already (its check ran).
+    pub(super) fn restore_found(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        inputs: Box<StepInputs>,
+        found: Found,
+        started: bool,
+    ) -> Option<Box<StepInputs>> {
         match self.put_back(&found) {
-            Ok(files) => Some(Check::UpToDate(inputs, found, files)),
+            Ok(files) => {
+                if !started {
+                    self.mark_started(g, v);
+                }
+                self.ended_up_to_date(g, v, inputs, found, files);
+                None
+            }
             Err(e) => {
                 tracing::warn!(
                     "step `{}` is up to date with run {}, but {e}: it runs",
-                    step.name,
+                    g.graph.steps[v].name,
                     found.run_id
                 );
-                Some(Check::Run(inputs))
+                Some(inputs)
             }
         }
     }
@@ -195,11 +252,23 @@ impl Runner<'_> {
         &mut self,
         g: &mut GraphRun,
         v: InstanceId,
-        mut inputs: Box<StepInputs>,
+        inputs: Box<StepInputs>,
         found: Found,
         files: Vec<ArtifactFile>,
     ) {
         self.mark_started(g, v);
+        self.ended_up_to_date(g, v, inputs, found, files);
+    }
+
+    /// Ends `v`, started, as up to date (see [`Self::up_to_date_step`]).
+    fn ended_up_to_date(
+        &mut self,
+        g: &mut GraphRun,
+        v: InstanceId,
+        mut inputs: Box<StepInputs>,
+        found: Found,
+        files: Vec<ArtifactFile>,
+    ) {
         inputs.origin = Some(found.run_id.clone());
         if !found.gave.is_empty() {
             inputs.gave = found.gave.clone();

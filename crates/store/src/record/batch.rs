@@ -302,12 +302,12 @@ impl<'a> Batch<'a> {
                 } => {
                     tx.prepare_cached(
                         "INSERT INTO step_inputs
-                           (run_id, step, scope, key, sources, deps, gave, origin, forced, at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                         ON CONFLICT (run_id, step) DO UPDATE SET scope = excluded.scope, key = excluded.key, sources = excluded.sources, deps = excluded.deps, gave = excluded.gave, origin = excluded.origin, forced = excluded.forced, at = excluded.at",
+                           (run_id, step, scope, key, sources, deps, gave, origin, forced, at, checked)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                         ON CONFLICT (run_id, step) DO UPDATE SET scope = excluded.scope, key = excluded.key, sources = excluded.sources, deps = excluded.deps, gave = excluded.gave, origin = excluded.origin, forced = excluded.forced, at = excluded.at, checked = excluded.checked",
                     )?
                     .execute(params![
-                        run_id, step, i.scope, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, at
+                        run_id, step, i.scope, i.key, i.sources, i.deps, i.gave, i.origin, i.forced, at, i.checked
                     ])?;
                 }
                 _ => {}

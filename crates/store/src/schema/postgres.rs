@@ -23,6 +23,7 @@ const LATER: [&str; (VERSION - FIRST) as usize] = [
     super::FROM_V24,
     super::FROM_V25,
     super::FROM_V26,
+    super::FROM_V27,
 ];
 use crate::db::{Db, Optional};
 

@@ -21,6 +21,9 @@ CREATE TABLE step_inputs (
 CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 "#;
 
+/// Version 27 to 28: what a step's `up to date when` check said.
+pub(super) const FROM_V27: &str = "ALTER TABLE step_inputs ADD COLUMN checked TEXT;";
+
 /// Version 25 to 26: what each server serves, for the runs it claims to
 /// be those it can resume (see `served`), and which server leads what only
 /// one may do (see `servers::lead`).

@@ -100,6 +100,7 @@ fn sessions() -> [Vec<Record<'static>>; 2] {
                 gave: "{}",
                 origin: None,
                 forced: false,
+                checked: Some("`up to date when shell` exited 1"),
             },
             at: 14,
         },
