@@ -170,6 +170,7 @@ module.exports = grammar({
       $.after,
       $.retry,
       $.until,
+      $.up_to_date_when,
       $.outputs,
       $.rollback,
       $.on_fail,
@@ -221,6 +222,12 @@ module.exports = grammar({
       'until', field('condition', $._expression),
       'every', field('every', $._expression),
       'within', field('within', $._expression),
+    ),
+
+    // `up to date when shell "CMD"` / `up to date when sql "QUERY"`
+    up_to_date_when: $ => seq(
+      'up', 'to', 'date', 'when', field('how', choice('shell', 'sql')),
+      field('check', $._expression),
     ),
 
     rollback: $ => seq('on', 'failure', 'rollback', $.block),

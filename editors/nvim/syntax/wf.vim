@@ -37,6 +37,7 @@ syn match   wfKeyword "\(^\s*retry\>.*\)\@<=\<\(backoff\|max\|within\)\>"
 syn match   wfKeyword "\(^\s*mount\>.*\)\@<=\<at\>"
 syn match   wfKeyword "\<on\s\+\(failure\(\s\+rollback\)\=\|success\|fail\|schedule\|webhook\|change\)\>"
 syn match   wfKeyword "\<catch\s\+up\>"
+syn match   wfKeyword "^\s*\zsup\s\+to\s\+date\s\+when\s\+\(shell\|sql\)\>"
 syn match   wfConstant "\<\(all\|any\)\>" contained
 syn match   wfConstant "\(\<on\s\+fail\s\+\)\@<=\(abort\|pause\|continue\)\>"
 syn match   wfConstant "\(\<backoff\>.*\)\@<=\<\(exponential\|linear\|x\d\+\(\.\d\+\)\=\)\>"

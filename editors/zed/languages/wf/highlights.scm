@@ -67,6 +67,8 @@
   "change"
   "catch"
   "up"
+  "to"
+  "date"
   "lock"
   "busy"
   "alert"
@@ -203,3 +205,6 @@
 ; `optional` after an artifact's glob.
 (artifact "optional" @keyword)
 (artifact name: (identifier) @property)
+
+; `up to date when shell|sql`: the check's language.
+(up_to_date_when how: _ @keyword)
