@@ -84,14 +84,34 @@ pub fn operand_text(names: &dyn Names, x: &Expr, v: Option<&crate::Value>) -> St
 pub struct CheckFalse {
     /// The check as written (`rows >= min_rows`).
     pub check: String,
-    /// What each operand it compared is ("`rows` is 6").
+    /// What each operand it (or its false part) compared is ("`rows` is 6").
     pub operands: Vec<String>,
+    /// Of a check joining parts with `&&`: the first false part, as
+    /// written (a let by its name).
+    pub part: Option<String>,
 }
 
 impl CheckFalse {
-    /// What the run says of it: "the check `…` is false: `rows` is 6".
+    /// What the run says of it: "the check `…` is false: `rows` is 6", or
+    /// of its false part, on one line whatever the check's length: "the
+    /// check is false: `enough` is false: `rows` is 6".
     pub fn text(&self) -> String {
-        false_text(&self.check, &self.operands)
+        match &self.part {
+            Some(part) => part_false_text(part, &self.operands),
+            None => false_text(&self.check, &self.operands),
+        }
+    }
+}
+
+/// "the check is false: `PART` is false", with what each operand of the
+/// part is, cut to one line.
+pub fn part_false_text(part: &str, shown: &[String]) -> String {
+    match shown.is_empty() {
+        true => format!("the check is false: `{part}` is false"),
+        false => format!(
+            "the check is false: `{part}` is false: {}",
+            crate::render::one_line(&shown.join(", "), 120)
+        ),
     }
 }
 
@@ -109,7 +129,15 @@ pub fn decided_false(names: &dyn Names, check: &Expr, scope: &Scope) -> Option<C
     if matches!(check.kind, ExprKind::Bool(false)) {
         return None;
     }
-    let operands: Vec<String> = compared(check)
+    let parts = check.conjuncts(names);
+    let part = (parts.len() > 1)
+        .then(|| {
+            parts
+                .into_iter()
+                .find(|x| matches!(eval::eval(x, scope), Eval::Known(crate::Value::Bool(false))))
+        })
+        .flatten();
+    let operands: Vec<String> = compared(part.unwrap_or(check))
         .into_iter()
         .map(|x| match eval::eval(x, scope) {
             Eval::Known(v) => operand_text(names, x, Some(&v)),
@@ -119,5 +147,6 @@ pub fn decided_false(names: &dyn Names, check: &Expr, scope: &Scope) -> Option<C
     Some(CheckFalse {
         check: show(names, check),
         operands,
+        part: part.map(|x| show(names, x)),
     })
 }

@@ -1,7 +1,9 @@
 //! What a failed gate `check` says: its `message`, interpolated when the
 //! check is decided, or else the value of each operand the check compared
 //! ("the check `count.outputs.rows >= 1000` is false: `count.outputs.rows`
-//! is 6"). A value from a secret shows as `***`, never as itself: an
+//! is 6"); of a check that joins parts with `&&`, only the first false part
+//! and what it compared ("the check is false: `covered` is false:
+//! `test.outputs.coverage` is 71.5"). A value from a secret shows as `***`, never as itself: an
 //! operand the checker marked tainted is not printed, and the whole text
 //! goes through the run's masker.
 
@@ -15,9 +17,12 @@ use wfc_plan::Value;
 pub struct CheckFailure {
     /// The gate's `message`, interpolated.
     pub message: Option<String>,
-    /// Each operand the check compared that is not a literal, with its
-    /// value (`None`: it could not be evaluated again).
+    /// Each operand the check (or its false part) compared that is not a
+    /// literal, with its value (`None`: it could not be evaluated again).
     pub operands: Vec<(Expr, Option<Value>)>,
+    /// Of a check joining parts with `&&`: the first false part (a let by
+    /// its name).
+    pub part: Option<Expr>,
 }
 
 impl CheckFailure {
@@ -30,12 +35,23 @@ impl CheckFailure {
     ) -> Result<CheckFailure, String> {
         let message = message.map(|m| ev.text(m)).transpose()?;
         let mut operands: Vec<(Expr, Option<Value>)> = Vec::new();
+        let mut part = None;
         if message.is_none() {
-            for x in wfc_plan::gate_check::compared(check) {
+            let parts = ev.names().map(|n| check.conjuncts(n)).unwrap_or_default();
+            if parts.len() > 1 {
+                part = (parts.into_iter())
+                    .find(|x| matches!(ev.eval(x), Ok(Value::Bool(false))))
+                    .cloned();
+            }
+            for x in wfc_plan::gate_check::compared(part.as_ref().unwrap_or(check)) {
                 operands.push((x.clone(), ev.eval(x).ok()));
             }
         }
-        Ok(CheckFailure { message, operands })
+        Ok(CheckFailure {
+            message,
+            operands,
+            part,
+        })
     }
 
     /// The step's error: `check` is the condition as written.
@@ -51,7 +67,14 @@ impl CheckFailure {
                     .iter()
                     .map(|(x, v)| wfc_plan::gate_check::operand_text(names, x, v.as_ref()))
                     .collect();
-                wfc_plan::gate_check::false_text(check, &shown)
+                match &self.part {
+                    // One line, whatever the length of the whole check.
+                    Some(part) => wfc_plan::gate_check::part_false_text(
+                        &wfc_plan::render::expr::show(names, part),
+                        &shown,
+                    ),
+                    None => wfc_plan::gate_check::false_text(check, &shown),
+                }
             }
         };
         masker.mask(&text)

@@ -117,6 +117,11 @@ impl<'a> Evaluator<'a> {
         self
     }
 
+    /// The names it shows expressions with, if it has them.
+    pub fn names(&self) -> Option<&'a dyn Names> {
+        self.names
+    }
+
     /// `x` as an error about a value that does not exist: never rendered as
     /// empty text.
     fn missing(&self, x: &Expr) -> String {

@@ -61,7 +61,54 @@ fn a_check_decided_when_planned_says_its_operands_too() {
     let error = c.report()["steps"][0]["error"].as_str().unwrap().to_owned();
     assert_eq!(
         error,
-        "the check `rows >= min_rows && rows > 0` is false: `rows` is 6, `min_rows` is 1000 \
+        "the check is false: `rows >= min_rows` is false: `rows` is 6, `min_rows` is 1000 \
          (decided when the run was planned)"
     );
+}
+
+#[test]
+fn a_check_of_several_parts_names_the_false_one_on_one_line() {
+    let c = workflow(
+        r#"workflow cov {
+  step test: shell {
+    run "echo coverage=71.5 >> $WF_OUTPUTS; echo failures=0 >> $WF_OUTPUTS"
+    outputs { coverage: float, failures: int }
+  }
+  let covered = test.outputs.coverage >= 80.0
+  step enough: gate {
+    check test.outputs.failures == 0 && covered && test.outputs.coverage > 10.0
+  }
+}"#,
+    );
+    let r = c.wfc_run(&["--output", "report.json"]).output();
+    assert_eq!(r.code, 1, "{r}");
+    let report = c.report();
+    let error = wfc_testkit::report_step(&report, "enough")["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        error,
+        "the check is false: `covered` is false: `test.outputs.coverage` is 71.5"
+    );
+}
+
+#[test]
+fn run_started_is_to_the_millisecond() {
+    // Whole seconds made `now() - run.started >= 1s` hold up to a second
+    // early; the run must last at least the second it waits for.
+    let c = workflow(
+        r#"workflow t {
+  step wait: shell {
+    run "true"
+    until now() - run.started >= 1s every 50ms within 10s
+  }
+}"#,
+    );
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        c.wfc_run(&[]).success().output();
+        let took = started.elapsed();
+        assert!(took >= std::time::Duration::from_secs(1), "{took:?}");
+    }
 }

@@ -155,7 +155,13 @@ pub fn gate_lines(wf: &Workflow, s: &PlannedStep) -> Vec<String> {
     if let Some(why) = s.check_false.as_deref() {
         match why.operands.is_empty() {
             true => out.push("false at plan time".into()),
-            false => out.push(format!("false at plan time: {}", why.operands.join(", "))),
+            false => out.push(match &why.part {
+                Some(part) => format!(
+                    "false at plan time: `{part}` is false: {}",
+                    why.operands.join(", ")
+                ),
+                None => format!("false at plan time: {}", why.operands.join(", ")),
+            }),
         }
     }
     if let Some(m) = field(s, "message") {
