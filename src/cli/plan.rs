@@ -318,6 +318,15 @@ fn compile_as(
     // drop the IR: the store's connection and the front end's peak apart.
     // Calls are inlined first: the plan's ids are the merged workflow's.
     let planning = tracing::trace_span!(target: "wfc::timing", "planning (span)").entered();
+    // An export that folds params its triggers set (Argo carries no
+    // trigger) says why such a param needs a value now.
+    let set_by_triggers: Vec<String> = match export {
+        Some(rt) if !rt.trigger_params => plan::trigger_params::set_by_triggers(&ir)
+            .into_iter()
+            .map(|id| ir.params[id].name.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     let planned = match export {
         Some(run_time) => plan::plan_for_export(ir, &params, options, run_time, &DefaultEstimator),
         None => plan::plan_with_calls(ir, &params, options, &DefaultEstimator),
@@ -326,6 +335,25 @@ fn compile_as(
     drop(planning);
     match planned {
         Ok((plan, ir)) => Ok((plan, ir, source)),
-        Err(diags) => Err(fail(&diags)),
+        Err(diags) => Err(fail(&trigger_set_help(diags, &set_by_triggers))),
     }
+}
+
+/// E0402 of a param a trigger sets, in an export that carries no trigger
+/// and folds params (Argo): why it needs a value at export.
+fn trigger_set_help(diags: Vec<Diagnostic>, set: &[String]) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .map(|d| {
+            let name = set
+                .iter()
+                .find(|n| d.code == "E0402" && d.message.contains(&format!("`{n}`")));
+            match name {
+                Some(n) => d.help(format!(
+                    "`{n}` is set by the workflow's trigger when `wfc serve` starts a run; the Argo export carries no trigger (it writes no Argo Events sensor) and folds params at export, so pass `--param {n}=VALUE`"
+                )),
+                None => d,
+            }
+        })
+        .collect()
 }

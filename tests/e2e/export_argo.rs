@@ -22,6 +22,7 @@ mod rollback;
 mod round_trip;
 mod runtime;
 mod scripts;
+mod trigger_params;
 mod values;
 mod with_param;
 
