@@ -28,6 +28,14 @@ pub(crate) const ALL: &[Entry] = &[
     ("examples/release-webhook.wf", &["version=1.2.3"], &[]),
     ("examples/release-with-std.wf", &["version=1.2.3"], &[]),
     ("examples/test-suite.wf", &[], &[]),
+    (
+        "examples/top-artists.wf",
+        &[],
+        &[(
+            "E0738",
+            "`up to date when`: a job cannot restore an earlier workflow run's outputs when the check holds",
+        )],
+    ),
     ("templates/blank.wf", &[], &[]),
     ("templates/config-update.wf", &[], &[]),
     ("templates/data-pipeline.wf", &[], &[]),

@@ -275,3 +275,35 @@ fn the_exports_refuse_a_check_or_run_the_step_every_time() {
     .stderr_has("E0726")
     .output();
 }
+
+#[test]
+fn the_luigi_port_does_nothing_twice() {
+    let c = case().file(
+        "top.wf",
+        &std::fs::read_to_string("examples/top-artists.wf").unwrap(),
+    );
+    let statuses = |args: &[&str]| {
+        c.wfc(["run", "top.wf", "--plain", "--output", "report.json"])
+            .args(args)
+            .success()
+            .output();
+        let report = c.report();
+        ["streams", "aggregate", "load"].map(|s| {
+            let step = wfc_testkit::report_step(&report, s);
+            (step["status"].to_string(), step["up_to_date"].is_string())
+        })
+    };
+    let ran = ("\"succeeded\"".to_string(), false);
+    let kept = ("\"succeeded\"".to_string(), true);
+    assert_eq!(statuses(&[]), [ran.clone(), ran.clone(), ran.clone()]);
+    assert_eq!(statuses(&[]), [kept.clone(), kept.clone(), kept.clone()]);
+    let db = rusqlite::Connection::open(c.path("target/top-artists/toplists.db")).unwrap();
+    let rows: i64 = db
+        .query_row("SELECT count(*) FROM artist_toplist", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 10, "the day's ten rows, loaded once");
+    assert_eq!(
+        statuses(&["-p", "date=2026-11-29"]),
+        [ran.clone(), ran.clone(), ran]
+    );
+}

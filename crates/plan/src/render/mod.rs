@@ -156,8 +156,9 @@ pub fn gate_lines(wf: &Workflow, s: &PlannedStep) -> Vec<String> {
         match why.operands.is_empty() {
             true => out.push("false at plan time".into()),
             false => out.push(match &why.part {
+                // The values first: a graph's node cuts its label short.
                 Some(part) => format!(
-                    "false at plan time: `{part}` is false: {}",
+                    "false at plan time: {} (in `{part}`)",
                     why.operands.join(", ")
                 ),
                 None => format!("false at plan time: {}", why.operands.join(", ")),
