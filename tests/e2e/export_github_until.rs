@@ -55,19 +55,64 @@ fn until_polls_in_the_script_and_gives_up_past_within() {
     assert!(String::from_utf8_lossy(&got.stderr).contains("did not hold within 2s"));
 }
 
-/// Only the step's own stdout can be tested in the shell: another step's
-/// output there is refused with the place.
+/// Over the step's declared outputs: each round's `NAME=` lines are read
+/// back (an int compared as a number, a string as text), the rounds go on
+/// until the condition holds, and only the last round's outputs reach
+/// GitHub. A float output, which the shell cannot compare as wfc does, is
+/// refused with the place.
 #[test]
-fn an_until_over_what_the_shell_cannot_test_is_refused() {
+fn until_over_declared_outputs_reads_each_rounds_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let wf = dir.path().join("w.wf");
     std::fs::write(
         &wf,
         r#"workflow w {
   step a: shell {
-    run "echo n=1 >> \"$WF_OUTPUTS\""
-    outputs { n: int }
-    until a.outputs.n > 3 every 1s within 10s
+    run "n=$(( $(cat count 2>/dev/null || echo 0) + 1 )); echo $n > count; echo n=0$n >> \"$WF_OUTPUTS\"; [ $n -ge 3 ] && s=ready || s=wait; echo state=$s >> \"$WF_OUTPUTS\""
+    outputs { n: int, state: string }
+    until a.outputs.n >= 3 && a.outputs.state == "ready" && a.outputs.n == 3 every 1s within 30s
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("w.yml");
+    let run = export(&wf, &[], &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    lint(std::slice::from_ref(&out));
+    let yaml = std::fs::read_to_string(&out).unwrap();
+    let a = steps(&yaml, "a")[0].clone();
+    let script = a["run"].as_str().unwrap();
+    assert!(
+        script.contains(r#"[ "$(wfc_out n)" -ge "$WF_UNTIL_1" ]"#),
+        "{script}"
+    );
+    // `03` is 3 as an int, as wfc compares it.
+    assert!(
+        script.contains(r#"[ "$(wfc_out n)" -eq "$WF_UNTIL_3" ]"#),
+        "{script}"
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let got = run_step(&a, dir.path(), &[("RUNNER_TEMP", temp.path())]);
+    assert!(got.status.success(), "{got:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("count")).unwrap(),
+        "3\n"
+    );
+    let outputs = std::fs::read_to_string(temp.path().join("wfc-outputs")).unwrap();
+    assert_eq!(outputs, "n=03\nstate=ready\n", "the last round's alone");
+
+    std::fs::write(
+        &wf,
+        r#"workflow w {
+  step a: shell {
+    run "echo ratio=0.4 >> \"$WF_OUTPUTS\""
+    outputs { ratio: float }
+    until a.outputs.ratio > 0.5 every 1s within 10s
   }
 }
 "#,
@@ -80,10 +125,13 @@ fn an_until_over_what_the_shell_cannot_test_is_refused() {
         stderr.contains("E0738") && stderr.contains("cannot test this `until`"),
         "{stderr}"
     );
+    let words = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("a float or JSON one cannot be compared"),
+        "{words}"
+    );
 }
 
-/// `retry … when` over `exit_code`: a failed attempt is retried only while
-/// the test holds, run for real with `sh`.
 #[test]
 fn retry_when_retries_only_the_exit_codes_it_names() {
     let dir = tempfile::tempdir().unwrap();

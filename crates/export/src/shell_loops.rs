@@ -11,6 +11,12 @@
 //! `X.stdout` or `trim(X.stdout)` (X the step itself) against values, each
 //! value in the step's environment (`WF_UNTIL_N`), never in the script.
 //!
+//! Over the step's declared outputs too (`X.outputs.NAME` of a `string`,
+//! `int` or `bool` output): each round starts with an empty outputs file
+//! and the test reads the last `NAME=` line the round wrote to it (an int
+//! compared as a number). A `float` or `json` output is refused: the shell
+//! cannot compare it as wfc does.
+//!
 //! A retry's `when` is written the same way, over the failed attempt's
 //! `exit_code` (`$wfc_status` in the retry loop; values as `WF_WHEN_N`):
 //! comparisons with numbers and `in [...]`.
@@ -19,7 +25,7 @@
 //! engine's refusal for anything else is the caller's ([`Test::refuse`]).
 
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Backoff, BinaryOp, Expr, ExprKind, Func, Retry, StepId, UnaryOp};
+use wfc_language::ir::{Backoff, BinaryOp, Expr, ExprKind, Func, Retry, StepId, Type, UnaryOp};
 use wfc_plan::PlannedUntil;
 
 /// `script` polled until `until` holds; values of the condition go to
@@ -35,15 +41,26 @@ pub fn poll(
     let every = until.every_ms.div_ceil(1000);
     let within = until.within_ms.div_ceil(1000);
     let set_e = if errexit { "set -e\n" } else { "" };
+    // Each round's outputs alone: the file emptied before it, read after.
+    let (out_fn, empty) = match test.outputs.as_ref().filter(|_| test.reads_outputs) {
+        Some(o) => (
+            format!(
+                "wfc_out() {{ sed -n \"s/^$1=//p\" \"{}\" | tail -n 1; }}\n",
+                o.file
+            ),
+            format!("  : > \"{}\"\n", o.file),
+        ),
+        None => (String::new(), String::new()),
+    };
     Ok(format!(
         r#"# wfc: until: the script in rounds, {every}s apart, for at most {within}s.
 wfc_round() (
 {set_e}{}
 )
 wfc_trim() {{ wfc_s=$1; wfc_s="${{wfc_s#"${{wfc_s%%[![:space:]]*}}"}}"; printf '%s' "${{wfc_s%"${{wfc_s##*[![:space:]]}}"}}"; }}
-wfc_deadline=$(( $(date +%s) + {within} ))
+{out_fn}wfc_deadline=$(( $(date +%s) + {within} ))
 while :; do
-  wfc_stdout=$(wfc_round) || exit $?
+{empty}  wfc_stdout=$(wfc_round) || exit $?
   printf '%s\n' "$wfc_stdout"
   if {cond}; then exit 0; fi
   if [ $(( $(date +%s) + {every} )) -gt "$wfc_deadline" ]; then
@@ -108,6 +125,18 @@ pub struct Test<'a> {
     pub refuse: &'a dyn Fn(&Expr) -> Diagnostic,
     /// The round is an http request: `status_code` and `body` are its.
     pub http: bool,
+    /// The step's declared outputs and the file its rounds write them to
+    /// (`None`: a test over them is refused).
+    pub outputs: Option<Outputs<'a>>,
+    /// Set once a test read one of them (the loop then empties and reads
+    /// the file).
+    pub reads_outputs: bool,
+}
+
+/// A step's declared outputs, and the file a round writes them to.
+pub struct Outputs<'a> {
+    pub file: &'a str,
+    pub declared: &'a [wfc_language::ir::OutputDecl],
 }
 
 impl Test<'_> {
@@ -119,7 +148,14 @@ impl Test<'_> {
     ) -> Result<String, Diagnostic> {
         Ok(match &e.kind {
             ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) => {
-                let sym = if *op == BinaryOp::Eq { "=" } else { "!=" };
+                // An int output is equal as a number (`05` is 5), as in wfc.
+                let number = self.int_output(a) || self.int_output(b);
+                let sym = match (*op == BinaryOp::Eq, number) {
+                    (true, false) => "=",
+                    (false, false) => "!=",
+                    (true, true) => "-eq",
+                    (false, true) => "-ne",
+                };
                 let (a, b) = (self.text(a, env)?, self.text(b, env)?);
                 format!("[ {a} {sym} {b} ]")
             }
@@ -201,6 +237,23 @@ impl Test<'_> {
             {
                 Ok("\"$wfc_body\"".into())
             }
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: Some(name),
+            } if *step == self.step && field == "outputs" => {
+                let Some(decl) = self.declared(name) else {
+                    return Err(self.refused(e));
+                };
+                let plain = name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if !plain || !matches!(decl.ty, Type::String | Type::Int | Type::Bool) {
+                    return Err(self.refused(e));
+                }
+                self.reads_outputs = true;
+                Ok(format!("\"$(wfc_out {name})\""))
+            }
             ExprKind::Call(Func::Trim, xs) if xs.len() == 1 => {
                 let inner = self.text(&xs[0], env)?;
                 Ok(format!("\"$(wfc_trim {inner})\""))
@@ -219,6 +272,27 @@ impl Test<'_> {
 
     fn refused(&self, e: &Expr) -> Diagnostic {
         (self.refuse)(e)
+    }
+
+    /// The declared output `name` of the step, where its rounds' outputs
+    /// can be read.
+    fn declared(&self, name: &str) -> Option<&wfc_language::ir::OutputDecl> {
+        let o = self.outputs.as_ref()?;
+        o.declared.iter().find(|d| d.name == name)
+    }
+
+    /// Whether `e` reads an `int` output of the step.
+    fn int_output(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::StepOutput {
+                step,
+                field,
+                output: Some(name),
+            } if *step == self.step && field == "outputs" => {
+                self.declared(name).is_some_and(|d| d.ty == Type::Int)
+            }
+            _ => false,
+        }
     }
 }
 

@@ -180,3 +180,29 @@ fn what_argo_cannot_retry_or_poll_is_refused() {
         );
     }
 }
+
+/// `until` over a declared output: each round's outputs file is emptied
+/// before it and read after; the rounds stop once the condition holds, and
+/// the wrapper hands on the last round's value.
+#[test]
+fn an_until_over_an_output_polls_each_rounds_value() {
+    let c = workflow(
+        r#"workflow w {
+  step a: shell {
+    run "n=$(( $(cat count 2>/dev/null || echo 0) + 1 )); echo $n > count; echo polled_n=$n >> \"$WF_OUTPUTS\""
+    outputs { polled_n: int }
+    until a.outputs.polled_n >= 3 every 1s within 30s
+  }
+}"#,
+    );
+    let yaml = export(&c, &["w.wf", "--image", "alpine:3.20"]);
+    c.write("w.yaml", &yaml);
+    validate(&c, &["w.yaml"]);
+    let doc: Json = serde_norway::from_str(&yaml).unwrap();
+    let a = template(&doc, "a");
+    let out = run(&a, c.dir());
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(c.read("count"), "3\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("polled_n"), "{stdout}");
+}

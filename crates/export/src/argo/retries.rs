@@ -15,7 +15,7 @@
 //! container's `env`.
 
 use super::{diag, text};
-use crate::shell_loops::{self, Test};
+use crate::shell_loops::{self, Outputs, Test};
 use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{Backoff, BinaryOp, Expr, ExprKind, Retry, StepKind, UnaryOp, Workflow};
 use wfc_plan::PlannedStep;
@@ -69,6 +69,8 @@ pub fn poll_http(
         value: &mut value,
         refuse: &until_refused,
         http: true,
+        outputs: None,
+        reads_outputs: false,
     };
     shell_loops::poll_http(request, tmp, until, &mut test, env)
 }
@@ -94,6 +96,12 @@ pub fn wrap(
             value: &mut value,
             refuse: &until_refused,
             http: false,
+            // The wrapper names the outputs file ([`super::outputs`]).
+            outputs: (!s.outputs.is_empty()).then_some(Outputs {
+                file: "$WF_OUTPUTS",
+                declared: &s.outputs,
+            }),
+            reads_outputs: false,
         };
         run = shell_loops::poll(&run, u, &mut test, env, false)?;
     }
@@ -106,6 +114,8 @@ pub fn wrap(
                     value: &mut value,
                     refuse: &when_refused,
                     http: false,
+                    outputs: None,
+                    reads_outputs: false,
                 };
                 Some(test.shell(w, env)?)
             }
@@ -202,7 +212,7 @@ fn until_refused(e: &Expr) -> Diagnostic {
     diag::cannot_express(
         e.span,
         "this `until` condition",
-        "the export polls in the step's script and tests the step's `stdout` there: compare `trim(STEP.stdout)` (or `STEP.stdout`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`",
+        "the export polls in the step's script and tests the step's `stdout` and declared outputs there: compare `trim(STEP.stdout)`, `STEP.stdout` or `STEP.outputs.NAME` (a `string`, `int` or `bool` output; a float or JSON one cannot be compared in the shell as wfc compares it) with values, with `==`, `!=`, `<`, `contains`, `&&`, `||`, `!`",
     )
 }
 

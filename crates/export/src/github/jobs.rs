@@ -456,7 +456,7 @@ fn step_job(
                     false => text,
                 };
                 let text = match s.until.as_deref() {
-                    Some(u) => super::polling::poll(&text, u, s.step, values, &mut env)
+                    Some(u) => super::polling::poll(&text, u, s.step, &s.outputs, values, &mut env)
                         .map_err(&mut fail)
                         .unwrap_or(text),
                     None => text,

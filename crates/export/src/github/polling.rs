@@ -4,16 +4,19 @@
 //! for an `until` the shell tests cannot say, E0770 for such a `when`.
 
 use super::values::Values;
-use crate::shell_loops::{self, Test};
+use crate::shell_loops::{self, Outputs, Test};
 use wfc_language::diag::Diagnostic;
-use wfc_language::ir::{Expr, StepId};
+use wfc_language::ir::{Expr, OutputDecl, StepId};
 use wfc_plan::PlannedUntil;
 
 /// `script` polled until `until` holds; values of the condition go to `env`.
+/// A step that declares outputs writes them to the job's outputs file,
+/// which the condition may read.
 pub fn poll(
     script: &str,
     until: &PlannedUntil,
     step: StepId,
+    declared: &[OutputDecl],
     values: &Values,
     env: &mut Vec<(String, String)>,
 ) -> Result<String, Diagnostic> {
@@ -24,6 +27,11 @@ pub fn poll(
         value: &mut value,
         refuse: &until_refused,
         http: false,
+        outputs: (!declared.is_empty()).then_some(Outputs {
+            file: super::script::OUTPUTS_FILE,
+            declared,
+        }),
+        reads_outputs: false,
     };
     shell_loops::poll(script, until, &mut test, env, true)
 }
@@ -44,6 +52,8 @@ pub fn poll_http(
         value: &mut value,
         refuse: &until_refused,
         http: true,
+        outputs: None,
+        reads_outputs: false,
     };
     shell_loops::poll_http(request, "$RUNNER_TEMP", until, &mut test, env)
 }
@@ -62,6 +72,8 @@ pub fn when(
         value: &mut value,
         refuse: &when_refused,
         http: false,
+        outputs: None,
+        reads_outputs: false,
     };
     test.shell(cond, env)
 }
@@ -71,8 +83,8 @@ fn until_refused(e: &Expr) -> Diagnostic {
         "E0738",
         "GitHub Actions export cannot test this `until` condition in the shell",
     )
-    .primary(e.span, "not a comparison of the step's `stdout` (an http step's `status_code`, `body`)")
-    .help("compare `trim(STEP.stdout)` (or `STEP.stdout`; an http step's `status_code` and `body`) with values, with `==`, `!=`, `contains`, `&&`, `||`, `!`")
+    .primary(e.span, "not a comparison of the step's `stdout`, a `string`/`int`/`bool` output it declares (an http step's `status_code`, `body`)")
+    .help("compare `trim(STEP.stdout)`, `STEP.stdout` or `STEP.outputs.NAME` (a declared `string`, `int` or `bool` output; a float or JSON one cannot be compared in the shell as wfc compares it) with values, with `==`, `!=`, `<`, `contains`, `&&`, `||`, `!`; an http step's `status_code` and `body`")
 }
 
 fn when_refused(e: &Expr) -> Diagnostic {
