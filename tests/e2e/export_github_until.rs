@@ -286,3 +286,34 @@ fn until_polls_an_http_answer_in_the_script() {
     assert_eq!(stdout.matches("starting").count(), 2, "{stdout}");
     assert!(stdout.ends_with("ok ready\n"), "{stdout}");
 }
+
+/// A loop's artifacts read as a value after it: refused (E0733), saying
+/// why and what to do instead.
+#[test]
+fn a_loops_artifacts_as_a_value_are_refused_with_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("w.wf");
+    std::fs::write(
+        &wf,
+        r#"workflow w {
+  for each r in ["eu", "us"] {
+    step build: shell {
+      run "mkdir -p out && echo ${r} > out/${r}.txt"
+      artifacts { out = "out/${r}.txt" }
+    }
+  }
+  step pack: shell { run "echo ${flatten(build.artifacts.out)}" }
+}
+"#,
+    )
+    .unwrap();
+    let run = export(&wf, &[], &dir.path().join("w.yml"));
+    assert_eq!(run.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let words = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("E0733"), "{words}");
+    assert!(
+        words.contains("a job is given another's declared outputs, not its artifacts as a value"),
+        "{words}"
+    );
+}

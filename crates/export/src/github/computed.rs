@@ -138,7 +138,7 @@ impl Leaves for Values<'_> {
                     .iter()
                     .map(|j| match self.read(e, j, false) {
                         Some(read) => Ok(Leaf::Input(format!("${{{{ {read} }}}}"))),
-                        None => Err(unsupported(e, "this read of a loop's step")),
+                        None => Err(loop_read(e)),
                     })
                     .collect::<Result<Vec<_>, _>>()
                     .map(Leaf::Inputs),
@@ -203,4 +203,12 @@ pub fn step(values: &Values) -> Option<Json> {
     }
     env.insert("WF_JQ".into(), Json::String(program));
     Some(json!({ "id": STEP, "shell": "bash", "env": env, "run": RUN }))
+}
+
+/// E0733 of a loop's step read from outside as more than its outputs (its
+/// artifacts, `flatten` of them): why, and what works instead.
+fn loop_read(e: &Expr) -> wfc_language::diag::Diagnostic {
+    unsupported(e, "this read of a loop's step").help(
+        "each iteration is a job of its own, and a job is given another's declared outputs, not its artifacts as a value: its kept files are unpacked where the loop left them in every job after it, so read them from there (a glob in the command), or run this workflow with `wfc run`",
+    )
 }
