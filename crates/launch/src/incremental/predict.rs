@@ -105,9 +105,17 @@ impl Predictor<'_, '_> {
             .map(|f| f.name.clone());
         let Some(globs) = self.globs(i) else {
             // Its check alone decides, as it starts (never at plan time:
-            // `wfc plan` runs nothing).
-            let reason = format!("its `{}` check decides as it starts", check?);
-            return Some((Predicted::AtRunTime { reason }, None));
+            // `wfc plan` runs nothing), when a run to take outputs from exists.
+            let check = check?;
+            let will = |r: String| Some((Predicted::WillRun { reasons: vec![r] }, None));
+            return match wfc_store::up_to_date::last(self.store, &self.scope, &step.name) {
+                Ok(Some(_)) => {
+                    let reason = format!("its `{check}` check decides as it starts");
+                    Some((Predicted::AtRunTime { reason }, None))
+                }
+                Ok(None) => will("no earlier run".into()),
+                Err(e) => will(format!("the store cannot be read: {e}")),
+            };
         };
         let name = step.name.clone();
         let will = |r: Vec<String>| Predicted::WillRun { reasons: r };
