@@ -1,6 +1,6 @@
 //! What `wfc run` does that Argo does not, in every workflow's shape: a
 //! `fail fast`, a detached step, a batched loop over a run-time list, a
-//! loop's `max failures`.
+//! loop's `max failures`, a step's `up to date when`.
 //! Each is an error, or with `--approximate` a warning.
 
 use super::diag;
@@ -39,39 +39,36 @@ pub fn split(
             )
         }
     });
-    let batched = crate::batches::unmapped(plan)
-        .into_iter()
-        .map(|(span, what)| {
-            if approximate {
-                diag::approximated(span, &what, crate::batches::DIFFERS)
-            } else {
-                diag::cannot_express(span, &what, crate::batches::WHY)
-            }
-        });
-    let tolerant = crate::max_failures::unmapped(wf)
-        .into_iter()
-        .map(|(span, what)| {
-            if approximate {
-                diag::approximated(span, &what, crate::max_failures::DIFFERS)
-            } else {
-                diag::cannot_express(span, &what, crate::max_failures::WHY)
-            }
-        });
-    let checked = crate::up_to_date::unmapped(wf)
-        .into_iter()
-        .map(|(span, what)| {
-            if approximate {
-                diag::approximated(span, &what, crate::up_to_date::DIFFERS)
-            } else {
-                diag::cannot_express(span, &what, crate::up_to_date::WHY)
-            }
-        });
+    // (places, what differs when approximated, why Argo cannot)
+    let alike = [
+        (
+            crate::batches::unmapped(plan),
+            crate::batches::DIFFERS,
+            crate::batches::WHY,
+        ),
+        (
+            crate::max_failures::unmapped(wf),
+            crate::max_failures::DIFFERS,
+            crate::max_failures::WHY,
+        ),
+        (
+            crate::up_to_date::unmapped(wf),
+            crate::up_to_date::DIFFERS,
+            crate::up_to_date::WHY,
+        ),
+    ];
+    let rest = alike.into_iter().flat_map(|(places, differs, why)| {
+        places
+            .into_iter()
+            .map(move |(span, what)| match approximate {
+                true => diag::approximated(span, &what, differs),
+                false => diag::cannot_express(span, &what, why),
+            })
+    });
     let (w, e): (Vec<_>, Vec<_>) = fast
         .into_iter()
         .chain(detached)
-        .chain(batched)
-        .chain(tolerant)
-        .chain(checked)
+        .chain(rest)
         .partition(|d| !d.is_error());
     warnings.extend(w);
     errors.extend(e);

@@ -113,43 +113,38 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
                 .help("each step is a job of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate")
         }
     }));
-    let batched = crate::batches::unmapped(plan)
-        .into_iter()
-        .map(|(span, what)| (span, what, crate::batches::DIFFERS, crate::batches::WHY));
-    let tolerant = crate::max_failures::unmapped(wf)
-        .into_iter()
-        .map(|(span, what)| {
-            (
-                span,
-                what,
-                crate::max_failures::DIFFERS,
-                crate::max_failures::WHY,
-            )
-        });
-    let checked = crate::up_to_date::unmapped(wf)
-        .into_iter()
-        .map(|(span, what)| {
-            (
-                span,
-                what,
-                crate::up_to_date::DIFFERS,
-                crate::up_to_date::WHY,
-            )
-        });
-    errors.extend(
-        batched
-            .chain(tolerant)
-            .chain(checked)
-            .map(|(span, what, differs, why)| {
-                if options.approximate {
-                    values::approximated("E0738", span, &what, differs)
-                } else {
-                    Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
-                        .primary(span, what)
-                        .help(why)
-                }
-            }),
-    );
+    // (places, what differs when approximated, why GitHub cannot)
+    let alike = [
+        (
+            crate::batches::unmapped(plan),
+            crate::batches::DIFFERS,
+            crate::batches::WHY,
+        ),
+        (
+            crate::max_failures::unmapped(wf),
+            crate::max_failures::DIFFERS,
+            crate::max_failures::WHY,
+        ),
+        (
+            crate::up_to_date::unmapped(wf),
+            crate::up_to_date::DIFFERS,
+            crate::up_to_date::WHY,
+        ),
+    ];
+    let rest = alike.into_iter().flat_map(|(places, differs, why)| {
+        places
+            .into_iter()
+            .map(move |(span, what)| (span, what, differs, why))
+    });
+    errors.extend(rest.map(|(span, what, differs, why)| {
+        if options.approximate {
+            values::approximated("E0738", span, &what, differs)
+        } else {
+            Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
+                .primary(span, what)
+                .help(why)
+        }
+    }));
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     let params = trigger_params::job(
