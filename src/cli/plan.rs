@@ -134,7 +134,8 @@ pub fn run(args: PlanArgs) -> ExitCode {
                     PlanFormat::Json => super::plan_incremental::json(shown, &states),
                     _ => {
                         let color = render::use_color(std::io::stdout().is_terminal());
-                        shown + &super::plan_incremental::text(&states, color)
+                        let checks = super::plan_incremental::has_checks(&plan);
+                        shown + &super::plan_incremental::text(&states, color, checks)
                     }
                 };
             }

@@ -29,8 +29,16 @@ pub fn states(
     }
 }
 
-/// The text section, after the plan.
-pub fn text(states: &[(String, Predicted)], color: bool) -> String {
+/// Whether a main-graph step of `plan` has an `up to date when` check.
+pub fn has_checks(plan: &Plan) -> bool {
+    use wfc_language::check::kinds::{UP_TO_DATE_SHELL, UP_TO_DATE_SQL};
+    (plan.main.steps.iter())
+        .any(|s| (s.fields.iter()).any(|f| f.name == UP_TO_DATE_SHELL || f.name == UP_TO_DATE_SQL))
+}
+
+/// The text section, after the plan; `checks`: some step has an `up to
+/// date when` check (the header counts those steps too).
+pub fn text(states: &[(String, Predicted)], color: bool, checks: bool) -> String {
     if states.is_empty() {
         return String::new();
     }
@@ -46,8 +54,9 @@ pub fn text(states: &[(String, Predicted)], color: bool) -> String {
         .filter(|(_, p)| matches!(p, Predicted::UpToDate { .. }))
         .count();
     let mut out = format!(
-        "\nIncremental ({up} of {} steps with `sources` up to date; `--force` or `--rerun STEP` run them anyway)\n",
-        states.len()
+        "\nIncremental ({up} of {} steps with `sources`{} up to date; `--force` or `--rerun STEP` run them anyway)\n",
+        states.len(),
+        if checks { " or `up to date when`" } else { "" }
     );
     let width = states
         .iter()

@@ -57,6 +57,12 @@ fn a_load_whose_row_is_there_is_up_to_date_with_its_last_outputs() {
         "{}",
         plan.stdout
     );
+    assert!(
+        plan.stdout
+            .contains("(0 of 1 steps with `sources` or `up to date when` up to date;"),
+        "{}",
+        plan.stdout
+    );
     run(&[]);
     let plan = c.wfc(["plan", "load.wf"]).success().output();
     assert!(
