@@ -39,7 +39,7 @@ pub fn all(workflows: &[WorkflowInfo]) -> Vec<Tool> {
         ),
         act(
             "start_run",
-            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. With `wait_seconds` it answers when the run ends or starts waiting for a person (`status` `waiting` or `paused`, `waiting_for_person`), else at the wait's end. Follow it with run_status. Steps with `sources` up to date with an earlier run are restored, not run, unless `force` or `rerun` says otherwise.",
+            "Starts a run of a workflow with params (recorded with trigger `api`, origin `mcp`); returns its id. With `wait_seconds` it answers when the run ends or starts waiting for a person (`status` `waiting` or `paused`, `waiting_for_person`), else at the wait's end. Follow it with run_status. Steps with `sources` up to date with an earlier run, or whose `up to date when` check says so, are restored, not run, unless `force` or `rerun` says otherwise.",
             object(
                 json!({
                     "workflow": workflow,
