@@ -313,3 +313,44 @@ fn the_luigi_port_does_nothing_twice() {
         [ran.clone(), ran.clone(), ran]
     );
 }
+
+/// `wfc` killed with -9 while a step's check runs: the resumed run asks
+/// the check again (no attempt was recorded), the step ends up to date,
+/// and the check cut by the kill does not live on.
+#[test]
+fn a_check_cut_by_kill_9_is_asked_again_on_resume() {
+    use std::time::Duration;
+    let c = case().workflow(
+        r#"
+workflow w {
+  step make: shell {
+    run "echo made >> ran.log; echo x > out.txt"
+    up to date when shell "if [ -e slow ]; then sleep 30 & echo $! > check.pid; wait $!; fi; test -s out.txt"
+  }
+}
+"#,
+    );
+    c.wfc(["run", "w.wf", "--plain"]).success().output();
+    c.write("slow", "");
+    let child = c.wfc(["run", "w.wf", "--plain"]).spawn();
+    assert!(
+        c.wait_for_file("check.pid", Duration::from_secs(20)),
+        "the check never started"
+    );
+    let pid = child.id() as i32;
+    wfc_testkit::signal(pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = child.wait_with_output();
+    let check: i32 = c.read("check.pid").trim().parse().unwrap();
+    std::fs::remove_file(c.path("slow")).unwrap();
+    let out = c.wfc(["resume", "last", "--plain"]).success().output();
+    assert!(
+        out.stdout.contains("make | ✓ up to date (run "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(c.lines("ran.log"), ["made"], "it never ran again");
+    assert!(
+        wfc_testkit::wait_dead(check, Duration::from_secs(10)),
+        "the check cut by the kill still runs"
+    );
+}
