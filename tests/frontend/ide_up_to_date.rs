@@ -70,3 +70,28 @@ fn formats_as_written() {
     let out = wfc_language::fmt::format_file(&file, &parsed.comments, &messy);
     assert_eq!(out, SQL);
 }
+
+#[test]
+fn colours_the_check_as_one_field_and_its_language() {
+    let d = Doc::analyze("x.wf", SQL);
+    let tokens = d.semantic_tokens();
+    let kind_at = |word: &str, nth: usize| {
+        let at = SQL.match_indices(word).nth(nth).unwrap().0;
+        let t = tokens.iter().find(|t| t.span.start == at);
+        t.map(|t| format!("{:?}", t.kind))
+    };
+    let first = SQL.find("up to date when sql").unwrap();
+    let in_check = |word: &str| {
+        let at = first + SQL[first..].find(word).unwrap();
+        tokens
+            .iter()
+            .find(|t| t.span.start == at)
+            .map(|t| format!("{:?}", t.kind))
+    };
+    for w in ["up", "to", "date", "when"] {
+        assert_eq!(in_check(w).as_deref(), Some("Field"), "{w}");
+    }
+    assert_eq!(in_check("sql").as_deref(), Some("Keyword"));
+    // The step's kind stays a kind.
+    assert_eq!(kind_at("shell", 0).as_deref(), Some("StepKind"));
+}

@@ -364,6 +364,12 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
                 let prev = if i > 0 { word(i - 1) } else { "" };
                 if let Some(k) = resolved.get(&t.span.start) {
                     Some(*k)
+                } else if w != "up" && super::hover::up_to_date_phrase(lexed, text, i).is_some() {
+                    // `up to date when shell|sql`: one field, then its language.
+                    match w {
+                        "shell" | "sql" => Some((TokenKind::Keyword, false)),
+                        _ => Some((TokenKind::Field, false)),
+                    }
                 } else if i >= 3 && prev == ":" && word(i - 3) == "step" {
                     Some((TokenKind::StepKind, false))
                 } else if word(i + 1) == "(" {
