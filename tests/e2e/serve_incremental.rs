@@ -144,3 +144,55 @@ async fn up_to_date_steps_explain_and_diff_on_the_api() {
         "{detail:#}"
     );
 }
+
+const CHECKED: &str = r#"
+workflow checked {
+  step mark: shell {
+    run "echo mark >> ran.log && touch marked"
+    workdir "@DIR"
+    up to date when shell "test -e @DIR/marked"
+  }
+}
+"#;
+
+/// A served run's `up to date when`: the second start's step is up to
+/// date with the first (in the detail and `explain`, with what the check
+/// said); once what it makes is gone, the third runs it.
+#[tokio::test]
+async fn an_up_to_date_when_check_decides_a_served_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().display().to_string();
+    let checked = CHECKED.replace("@DIR", &work);
+    let server = Server::start(&[("checked.wf", &checked)], &[]);
+    let http = reqwest::Client::new();
+    let start = || {
+        let url = server.url("/workflows/checked/runs?wait=20s");
+        let (http, key) = (http.clone(), server.operator.clone());
+        async move { post(&http, &url, &key, json!({})).await }
+    };
+    let ran = || std::fs::read_to_string(dir.path().join("ran.log")).unwrap_or_default();
+    let (s, first) = start().await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let first = first["id"].as_str().unwrap().to_owned();
+    let (_, second) = start().await;
+    assert_eq!(second["status"], "succeeded", "{second}");
+    assert_eq!(ran(), "mark\n", "the second start did not run it");
+    let second = second["id"].as_str().unwrap().to_owned();
+    let url = server.url(&format!("/runs/{second}/steps/mark/explain"));
+    let (s, e) = get(&http, &url, &server.reader).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["verdict"], "up_to_date", "{e}");
+    assert_eq!(e["up_to_date_with"], first.as_str(), "{e}");
+    assert!(
+        e["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("`up to date when shell` exited 0"),
+        "{e}"
+    );
+    std::fs::remove_file(dir.path().join("marked")).unwrap();
+    let (_, third) = start().await;
+    assert_eq!(third["status"], "succeeded", "{third}");
+    assert_eq!(ran(), "mark\nmark\n");
+}
