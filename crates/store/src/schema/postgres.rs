@@ -191,7 +191,7 @@ mod tests {
         let db = &store.conn;
         db.execute_batch(
             "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue; DROP TABLE served; DROP TABLE leaders;
-             ALTER TABLE runs DROP COLUMN owner;
+             ALTER TABLE runs DROP COLUMN owner; ALTER TABLE step_inputs DROP COLUMN checked;
              UPDATE wfc_schema SET version = 22",
         )
         .unwrap();
@@ -213,16 +213,19 @@ mod tests {
             .unwrap();
         db.execute("SELECT role, server, at FROM leaders", ())
             .unwrap();
+        db.execute("SELECT checked FROM step_inputs", ()).unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));
         // From 26: the queue's column and its notice come with 27.
         db.execute_batch(
             "DROP TRIGGER run_queue_news ON run_queue; ALTER TABLE run_queue DROP COLUMN detail;
+             ALTER TABLE step_inputs DROP COLUMN checked;
              UPDATE wfc_schema SET version = 26",
         )
         .unwrap();
         assert_eq!(migrate(db), Ok(26));
         db.execute("SELECT detail FROM run_queue", ()).unwrap();
+        db.execute("SELECT checked FROM step_inputs", ()).unwrap();
         let news: i64 = db
             .query_row(
                 "SELECT COUNT(*) FROM pg_trigger
