@@ -36,3 +36,33 @@ pub(crate) fn output_kind(ty: &wfc_language::ir::Type) -> &'static str {
         _ => "text",
     }
 }
+
+/// The constructs neither engine can carry, refused alike by both exports
+/// (or, approximated, written without them): each place with what it is,
+/// what differs when approximated, and why the engine cannot.
+pub(crate) fn alike_refusals(
+    plan: &wfc_plan::Plan,
+    wf: &wfc_language::ir::Workflow,
+) -> Vec<(wfc_language::span::Span, String, &'static str, &'static str)> {
+    let alike = [
+        (batches::unmapped(plan), batches::DIFFERS, batches::WHY),
+        (
+            max_failures::unmapped(wf),
+            max_failures::DIFFERS,
+            max_failures::WHY,
+        ),
+        (
+            up_to_date::unmapped(wf),
+            up_to_date::DIFFERS,
+            up_to_date::WHY,
+        ),
+    ];
+    alike
+        .into_iter()
+        .flat_map(|(places, differs, why)| {
+            places
+                .into_iter()
+                .map(move |(span, what)| (span, what, differs, why))
+        })
+        .collect()
+}

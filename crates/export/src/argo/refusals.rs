@@ -39,32 +39,12 @@ pub fn split(
             )
         }
     });
-    // (places, what differs when approximated, why Argo cannot)
-    let alike = [
-        (
-            crate::batches::unmapped(plan),
-            crate::batches::DIFFERS,
-            crate::batches::WHY,
-        ),
-        (
-            crate::max_failures::unmapped(wf),
-            crate::max_failures::DIFFERS,
-            crate::max_failures::WHY,
-        ),
-        (
-            crate::up_to_date::unmapped(wf),
-            crate::up_to_date::DIFFERS,
-            crate::up_to_date::WHY,
-        ),
-    ];
-    let rest = alike.into_iter().flat_map(|(places, differs, why)| {
-        places
-            .into_iter()
-            .map(move |(span, what)| match approximate {
-                true => diag::approximated(span, &what, differs),
-                false => diag::cannot_express(span, &what, why),
-            })
-    });
+    let rest = crate::alike_refusals(plan, wf)
+        .into_iter()
+        .map(|(span, what, differs, why)| match approximate {
+            true => diag::approximated(span, &what, differs),
+            false => diag::cannot_express(span, &what, why),
+        });
     let (w, e): (Vec<_>, Vec<_>) = fast
         .into_iter()
         .chain(detached)

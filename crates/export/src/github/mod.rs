@@ -113,29 +113,7 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
                 .help("each step is a job of its own, whose processes end with it: start the server in the steps that use it, or pass --approximate")
         }
     }));
-    // (places, what differs when approximated, why GitHub cannot)
-    let alike = [
-        (
-            crate::batches::unmapped(plan),
-            crate::batches::DIFFERS,
-            crate::batches::WHY,
-        ),
-        (
-            crate::max_failures::unmapped(wf),
-            crate::max_failures::DIFFERS,
-            crate::max_failures::WHY,
-        ),
-        (
-            crate::up_to_date::unmapped(wf),
-            crate::up_to_date::DIFFERS,
-            crate::up_to_date::WHY,
-        ),
-    ];
-    let rest = alike.into_iter().flat_map(|(places, differs, why)| {
-        places
-            .into_iter()
-            .map(move |(span, what)| (span, what, differs, why))
-    });
+    let rest = crate::alike_refusals(plan, wf).into_iter();
     errors.extend(rest.map(|(span, what, differs, why)| {
         if options.approximate {
             values::approximated("E0738", span, &what, differs)
