@@ -39,7 +39,7 @@ mod triggers;
 pub use schedule_env::resolve_schedules;
 mod types;
 pub use alerts::Alert;
-pub use call::{Call, CallArg};
+pub use call::{Call, CallArg, FILE_FIELD, FILE_PARAMS};
 pub use comprehension::{CompVar, CompVarDecl, Comprehension};
 pub use context::{Let, RunField};
 pub use func::Func;

@@ -165,6 +165,7 @@ pub fn compile(
         lock,
         lock_busy: wf.lock_busy,
         alerts: std::sync::Arc::new(super::alerts::Rules::of(wf)),
+        file_calls: super::file_call::keep(wf),
     })
 }
 

@@ -29,6 +29,7 @@ pub mod errors;
 pub mod estimate;
 pub mod eval;
 pub mod expand;
+pub mod file_call;
 pub mod functions;
 pub mod gate_check;
 pub mod gate_inputs;
@@ -115,6 +116,10 @@ pub struct Plan {
     pub lock_busy: wfc_language::ir::LockBusy,
     /// `alert NAME { … }`: decided when a recorded run of it ends.
     pub alerts: std::sync::Arc<alerts::Rules>,
+    /// The workflow the plan was compiled from (calls inlined), kept only
+    /// when a step is a `call file(EXPR)`: the run inlines the file into it
+    /// and compiles it again when that step starts ([`file_call`]).
+    pub file_calls: Option<std::sync::Arc<Workflow>>,
 }
 
 impl Plan {

@@ -77,6 +77,7 @@ pub struct GraphOutcome {
 mod any;
 mod calls;
 mod ends;
+mod file_call;
 mod finally;
 mod fresh;
 mod max_failures;

@@ -189,6 +189,9 @@ pub struct Runner<'p> {
     /// When the workflow's `timeout` ends, by the wall clock: a parked
     /// run's record says it, to be woken then.
     pub(crate) workflow_deadline: Option<SystemTime>,
+    /// The workflow the run's file calls are inlined into: the plan's, then
+    /// grown by each file call spliced (see `graph_run::file_call`).
+    pub(crate) file_ir: Option<Arc<wfc_language::ir::Workflow>>,
 }
 
 impl<'p> Runner<'p> {
@@ -238,6 +241,7 @@ impl<'p> Runner<'p> {
                 .flat_map(|g| &g.steps)
                 .any(|s| s.kind == wfc_language::ir::StepKind::Call && s.timeout_ms.is_some()),
             force: CancellationToken::new(),
+            file_ir: plan.file_calls.clone(),
             restored: Vec::new(),
             prior: Vec::new(),
             before_steps: None,

@@ -38,6 +38,7 @@ impl Checker<'_> {
             dir,
             callee,
             args: Vec::new(),
+            file: false,
         }))
     }
 

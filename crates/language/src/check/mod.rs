@@ -23,6 +23,7 @@ mod alerts;
 mod any_deps;
 mod artifacts;
 mod call_env;
+mod call_file;
 mod call_step;
 mod calls;
 mod collections;

@@ -209,7 +209,10 @@ impl<'a> Checker<'a> {
 
     fn collect_step(&mut self, s: &'a ast::Step, parent: Option<BlockId>, role: Role) -> usize {
         let id = self.wf.steps.len();
-        let call = if s.kind.name == "call" {
+        let file_call = s.call.as_deref().filter(|t| t.file.is_some());
+        let call = if let Some(target) = file_call {
+            Some(self.resolve_file_call(target, parent, role))
+        } else if s.kind.name == "call" {
             self.resolve_call(s)
         } else {
             None

@@ -450,7 +450,10 @@ impl Checker<'_> {
                     name == ir::artifacts::FIELD && matches!(f.value, FieldValue::Map(_));
                 if is_call && !artifacts {
                     if !self.duplicate(&mut seen, name, f.name.span) {
-                        self.call_arg(id, f, &ctx);
+                        match src.call.as_deref().and_then(|t| t.file.as_deref()) {
+                            Some(_) => self.file_call_arg(id, f, &ctx),
+                            None => self.call_arg(id, f, &ctx),
+                        }
                     }
                     continue;
                 }
@@ -568,6 +571,9 @@ impl Checker<'_> {
         if let Some(k) = info {
             self.check_required(id, k, &seen);
             self.check_gate_fields(id, &seen);
+        }
+        if let Some(path) = src.call.as_deref().and_then(|t| t.file.as_deref()) {
+            self.file_call_path(id, path, &ctx);
         }
         if self.wf.steps[id].kind == ir::StepKind::Call {
             let passed: Vec<&str> = seen.keys().copied().collect();

@@ -25,7 +25,13 @@ pub(super) fn step(p: &mut Printer, s: &Step, next: Option<usize>) {
     let close = p.close_brace(s.body_span);
     p.node(start, end, open, next, |p| {
         let head = match &s.call {
-            Some(t) => format!("step {}: call {}", s.name.name, t.text()),
+            Some(t) => match &t.file {
+                Some(path) => {
+                    let path = super::expr::expr(path, src);
+                    format!("step {}: call file({path})", s.name.name)
+                }
+                None => format!("step {}: call {}", s.name.name, t.text()),
+            },
             None => format!("step {}: {}", s.name.name, s.kind.name),
         };
         p.push(&head);

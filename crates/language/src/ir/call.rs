@@ -21,7 +21,16 @@ pub struct Call {
     pub callee: Option<Arc<Workflow>>,
     /// The params passed, as written, typed against the callee's params.
     pub args: Vec<CallArg>,
+    /// `call file(EXPR)`: the callee is read and checked when the step
+    /// starts. EXPR is the step's [`FILE_FIELD`], its params the map in
+    /// [`FILE_PARAMS`] (typed against the file's params only then).
+    pub file: bool,
 }
+
+/// The field of a `call file(EXPR)` step holding EXPR.
+pub const FILE_FIELD: &str = "file";
+/// The field of a `call file(EXPR)` step holding its params, as a map.
+pub const FILE_PARAMS: &str = "params";
 
 /// `PARAM EXPR` in a call step's body.
 #[derive(Clone, Debug, PartialEq)]

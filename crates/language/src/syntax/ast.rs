@@ -178,17 +178,23 @@ impl Import {
     }
 }
 
-/// `call W`, `call M` or `call M.W`: the target of a call step as written.
+/// `call W`, `call M` or `call M.W`: the target of a call step as written;
+/// or `call file(EXPR)`, a workflow file named at run time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallTarget {
-    /// One name (`W` or `M`), or two (`M`, `W`).
+    /// One name (`W` or `M`), or two (`M`, `W`); none for `file(EXPR)`.
     pub parts: Vec<Ident>,
+    /// `file(EXPR)`: the path of the file to run.
+    pub file: Option<Box<Expr>>,
     pub span: Span,
 }
 
 impl CallTarget {
-    /// The target as written: `rel.ship`.
+    /// The target as written: `rel.ship` (`file(…)` for a file call).
     pub fn text(&self) -> String {
+        if self.file.is_some() {
+            return "file(…)".to_string();
+        }
         let names: Vec<&str> = self.parts.iter().map(|p| &*p.name).collect();
         names.join(".")
     }

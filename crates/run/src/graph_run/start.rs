@@ -34,6 +34,16 @@ impl Runner<'_> {
             }
             return self.unroll(g, v, group, failed);
         }
+        if file_call::is_file_call(&g.graph.steps[v]) {
+            let step = &g.graph.steps[v];
+            if let Some(c) = &step.condition {
+                let cond = self.evaluator(g, step, failed).eval(c);
+                if let Some(how) = self.not_taken(g, v, &cond) {
+                    return self.not_started(g, v, how);
+                }
+            }
+            return self.call_file(g, v, failed);
+        }
         let graph = g.graph.clone();
         let step = &graph.steps[v];
         let (cond, prepared, poll, retry_when, derived, artifacts, globs, check) = {

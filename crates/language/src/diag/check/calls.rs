@@ -1,5 +1,5 @@
 //! Constructors for call steps: the target, the params passed and call
-//! cycles (codes `E0210`–`E0219`).
+//! cycles (codes `E0210`–`E0219`); `call file(EXPR)` (`E0225`, `E0227`).
 
 use super::super::Diagnostic;
 use super::{list, suggest};
@@ -153,4 +153,28 @@ pub fn call_param_shape(span: Span, param: &str) -> Diagnostic {
         .help(format!(
             "write `{param} EXPR`, e.g. `{param} \"…\"` or `{param} {{ key: \"…\" }}`"
         ))
+}
+
+/// E0225: `call file(EXPR)` whose EXPR is not a string.
+pub fn file_call_path_type(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0225",
+        format!("`call file(…)` takes the path of a `.wf` file, a `string`; this is `{found}`"),
+    )
+    .primary(span, format!("`{found}`, not a path"))
+    .help(
+        "pass a path, e.g. `call file(gen.outputs.pipeline)` where `gen` declares \
+         `outputs { pipeline: string }` (or `default(x, \"\")` for a `string?`)",
+    )
+}
+
+/// E0227: `call file(EXPR)` where its steps could not join the run.
+pub fn file_call_placement(span: Span, place: &str) -> Diagnostic {
+    Diagnostic::error("E0227", format!("`call file(…)` cannot stand in {place}"))
+        .primary(span, "a file call here")
+        .help(
+            "a file call adds the file's steps to the run's graph when it starts, once: put it \
+         among the workflow's own steps (an `if`, `parallel` or `sequence` may hold it); \
+         for one file per item, generate one file that loops",
+        )
 }

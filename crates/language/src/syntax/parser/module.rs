@@ -51,9 +51,17 @@ impl Builder {
         let target = kids(pair)
             .find(|p| p.as_rule() == Rule::call_target)
             .expect("call_kind has a target");
+        let file = kids(target.clone())
+            .find(|p| p.as_rule() == Rule::call_file)
+            .and_then(|f| kids(f).next())
+            .map(|e| Box::new(self.expr(e)));
         CallTarget {
             span: span(&target),
-            parts: kids(target).map(ident).collect(),
+            parts: kids(target)
+                .filter(|p| p.as_rule() == Rule::ident)
+                .map(ident)
+                .collect(),
+            file,
         }
     }
 
