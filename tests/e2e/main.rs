@@ -130,6 +130,7 @@ mod export_sql;
 mod export_yaml_quoting;
 mod fail_fast;
 mod fifo_files;
+mod file_calls;
 mod first_minutes;
 mod folder_links;
 mod full_disk;

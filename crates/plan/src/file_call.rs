@@ -29,6 +29,24 @@ pub fn keep(wf: &Workflow) -> Option<Arc<Workflow>> {
         .then(|| Arc::new(wf.clone()))
 }
 
+/// Whether `step` is a `call file(EXPR)` not spliced yet (once spliced,
+/// it holds its join's fields instead).
+pub fn is_file_call(step: &crate::PlannedStep) -> bool {
+    step.kind == wfc_language::ir::StepKind::Call
+        && step.fields.iter().any(|f| f.name == FILE_FIELD)
+}
+
+/// Whether `name` is an instance of a file `graph` calls at run time
+/// (`up.build` of `step up: call file(…)`): a run's record holds such
+/// steps, its plan does not.
+pub fn in_a_file_call(graph: &Graph, name: &str) -> bool {
+    name.match_indices('.').any(|(i, _)| {
+        graph
+            .named(&name[..i])
+            .is_some_and(|v| is_file_call(&graph.steps[v]))
+    })
+}
+
 /// A value the call passes: the param's name, its value, and whether it
 /// comes from a secret.
 pub struct Arg {

@@ -107,6 +107,9 @@ pub fn check_plan(
     let planned = |n: &str| {
         plan.main.named(n).is_some()
             || template_name(n).is_some_and(|t| plan.main.named(&t).is_some())
+            // A step of a file the run read (`up.build`): restored once
+            // the file is read again.
+            || wfc_plan::file_call::in_a_file_call(&plan.main, n)
     };
     let names: Vec<String> = succeeded
         .iter()

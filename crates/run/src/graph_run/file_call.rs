@@ -14,20 +14,15 @@ use wfc_language::diag::Diagnostic;
 use wfc_language::ir::{FieldValue, NameTable, StepKind, FILE_FIELD, FILE_PARAMS};
 use wfc_language::program::{self, Disk, Sources};
 use wfc_language::span::SourceFile;
+pub(super) use wfc_plan::file_call::is_file_call;
 use wfc_plan::file_call::{self, Arg};
-use wfc_plan::{expand, InstanceId, PlannedStep, Value};
+use wfc_plan::{expand, InstanceId, Value};
 
 /// The largest file a file call reads: a generated workflow is text a
 /// person could review, and a runaway generator must not fill memory.
 const MAX_BYTES: u64 = 4 << 20;
 /// At most this many of the file's errors are quoted in the step's error.
 const SHOWN_ERRORS: usize = 20;
-
-/// Whether `step` is a `call file(EXPR)` not spliced yet (once spliced,
-/// it holds its join's fields instead).
-pub(super) fn is_file_call(step: &PlannedStep) -> bool {
-    step.kind == StepKind::Call && step.fields.iter().any(|f| f.name == FILE_FIELD)
-}
 
 impl Runner<'_> {
     /// File call `v` is ready: reads, checks and splices its file (see the

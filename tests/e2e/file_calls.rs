@@ -1,0 +1,254 @@
+//! `call file(EXPR)` end to end with real processes: a workflow file an
+//! earlier step wrote runs as the call's steps (`up.build`), in order, with
+//! the params passed; a file with errors fails the call with their codes
+//! and places in that file, and nothing of it runs; params are typed
+//! against the file's own; a failed step of the file fails the call; a
+//! run killed with -9 inside the file resumes without running again what
+//! the file already ran; a value passed is a value, never code.
+
+use super::case;
+use std::time::Duration;
+use wfc_testkit::Case;
+
+/// The caller: `gen` copies `tmpl/NAME` to `out/NAME` (as a generator
+/// would write it) and gives its path; `up` runs it; `after` waits for it.
+fn caller(file: &str, params: &str) -> String {
+    format!(
+        r#"
+workflow caller {{
+  param region: string = "eu"
+  step gen: shell {{
+    run "mkdir -p out && cp tmpl/{file} out/{file} && echo pipeline=out/{file} >> \"$WF_OUTPUTS\""
+    outputs {{ pipeline: string }}
+  }}
+  step up: call file(gen.outputs.pipeline) {{ {params} }}
+  step after: shell {{
+    run "echo after >> ran.log"
+    depends on up
+  }}
+}}
+"#
+    )
+}
+
+const CHILD: &str = r#"
+workflow child {
+  param region: string
+  param n: int = 2
+  step build: shell { run "echo build ${region} >> ran.log" }
+  step push: shell {
+    run "echo push ${n} >> ran.log"
+    depends on build
+  }
+}
+"#;
+
+fn run(c: &Case) -> wfc_testkit::Output {
+    c.wfc(["run", "w.wf", "--plain"]).output()
+}
+
+#[test]
+fn a_generated_workflow_runs_as_the_calls_steps_in_order() {
+    let c = case()
+        .workflow(&caller("child.wf", "region region  n 3"))
+        .file("tmpl/child.wf", CHILD);
+    let out = run(&c);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(c.lines("ran.log"), ["build eu", "push 3", "after"]);
+    assert!(
+        out.stdout.contains("up.build | ✓ succeeded"),
+        "{}",
+        out.stdout
+    );
+    // The file's steps are the run's: in its status and its logs.
+    let status = c
+        .wfc(["status", "last", "--format", "json"])
+        .success()
+        .output()
+        .json();
+    let names: Vec<&str> = status["step_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for name in ["gen", "up.build", "up.push", "up", "after"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    c.wfc(["logs", "last", "up.push"]).success().output();
+}
+
+#[test]
+fn a_file_written_by_a_heredoc_with_its_own_loop_runs() {
+    let c = case().workflow(
+        r#"
+workflow caller {
+  step gen: shell {
+    run """
+      mkdir -p out
+      cat > out/fan.wf <<'WF'
+      workflow fan {
+        param items: list<string>
+        for each item in items parallel {
+          step work: shell { run "echo work \${item} >> ran.log" }
+        }
+        step sum: shell { run "echo sum >> ran.log"  depends on work }
+      }
+      WF
+      echo "pipeline=out/fan.wf" >> "$WF_OUTPUTS"
+    """
+    outputs { pipeline: string }
+  }
+  step up: call file(gen.outputs.pipeline) { items ["a", "b", "c"] }
+}
+"#,
+    );
+    let out = run(&c);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let mut lines = c.lines("ran.log");
+    assert_eq!(
+        lines.pop().as_deref(),
+        Some("sum"),
+        "sum waits for every item"
+    );
+    lines.sort();
+    assert_eq!(lines, ["work a", "work b", "work c"]);
+    assert!(
+        out.stdout.contains("up.work[b] | ✓ succeeded"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn errors_in_the_file_fail_the_call_with_their_places_and_nothing_runs() {
+    let bad = r#"workflow child {
+  step build: shell { run "echo build >> ran.log" }
+  step oops: shel { run "echo hi" }
+  step use: shell { run "echo ${nope}" }
+}
+"#;
+    let c = case()
+        .workflow(&caller("bad.wf", ""))
+        .file("tmpl/bad.wf", bad);
+    let out = run(&c);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("bad.wf has errors; nothing of it ran"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("out/bad.wf:3:14: E0101 unknown step kind `shel`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("out/bad.wf:4:33: E0140 unknown name `nope`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("after | · not run: `up` failed"),
+        "{}",
+        out.stdout
+    );
+    assert!(!c.path("ran.log").exists(), "nothing of the file ran");
+}
+
+#[test]
+fn params_are_typed_against_the_files_params_when_it_starts() {
+    let cases = [
+        ("region region  n \"three\"", "E0214: param `n`"),
+        ("region region  count 3", "E0212:"),
+        ("n 3", "E0213: the call does not pass `region`"),
+    ];
+    for (params, expected) in cases {
+        let c = case()
+            .workflow(&caller("child.wf", params))
+            .file("tmpl/child.wf", CHILD);
+        let out = run(&c);
+        assert_eq!(out.code, 1, "{params}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains(expected), "{params}: {}", out.stdout);
+        assert!(
+            !c.path("ran.log").exists(),
+            "{params}: nothing of the file ran"
+        );
+    }
+}
+
+#[test]
+fn a_failed_step_of_the_file_fails_the_call_and_the_callers_handler_runs() {
+    let child = r#"
+workflow child {
+  param region: string
+  step build: shell { run "echo build >> ran.log; exit 3" }
+  step push: shell { run "echo push >> ran.log"  depends on build }
+}
+"#;
+    let mut w = caller("child.wf", "region region");
+    w = w.replacen(
+        "step after:",
+        "on failure {\n    step tell: shell { run \"echo handler ${failed.step} >> ran.log\" }\n  }\n  step after:",
+        1,
+    );
+    let c = case().workflow(&w).file("tmpl/child.wf", child);
+    let out = run(&c);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(c.lines("ran.log"), ["build", "handler up.build"]);
+    assert!(out.stdout.contains("up.push | · not run"), "{}", out.stdout);
+}
+
+#[test]
+fn a_value_passed_to_the_file_is_one_word_never_code() {
+    let child = r#"
+workflow child {
+  param region: string
+  step build: shell { run "echo ${region} > got.txt" }
+}
+"#;
+    let c = case()
+        .workflow(&caller(
+            "child.wf",
+            "region \"eu; touch pwned $(touch pwned2)\"",
+        ))
+        .file("tmpl/child.wf", child);
+    let out = run(&c);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(c.read("got.txt").trim(), "eu; touch pwned $(touch pwned2)");
+    assert!(!c.path("pwned").exists() && !c.path("pwned2").exists());
+}
+
+/// `wfc` killed with -9 while a step of the file runs: `wfc resume` reads
+/// the file again, keeps what it ran (its first step does not run again)
+/// and runs the rest.
+#[test]
+fn a_run_killed_inside_the_file_resumes_without_repeating_it() {
+    let child = r#"
+workflow child {
+  param region: string
+  step build: shell { run "echo build >> ran.log" }
+  step slow: shell {
+    run "if [ -e slow ]; then echo $$ > slow.pid; sleep 30; fi; echo slow >> ran.log"
+    depends on build
+  }
+}
+"#;
+    let c = case()
+        .workflow(&caller("child.wf", "region region"))
+        .file("tmpl/child.wf", child);
+    c.write("slow", "");
+    let wfc = c.wfc(["run", "w.wf", "--plain"]).spawn();
+    assert!(
+        c.wait_for_file("slow.pid", Duration::from_secs(30)),
+        "the file's second step never started"
+    );
+    wfc_testkit::signal(wfc.id() as i32, nix::sys::signal::Signal::SIGKILL);
+    let _ = wfc.wait_with_output();
+    std::fs::remove_file(c.path("slow")).unwrap();
+    let out = c.wfc(["resume", "last", "--plain"]).output();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(c.lines("ran.log"), ["build", "slow", "after"]);
+}
