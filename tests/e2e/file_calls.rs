@@ -252,3 +252,28 @@ workflow child {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(c.lines("ran.log"), ["build", "slow", "after"]);
 }
+
+#[test]
+fn the_exports_refuse_a_file_call_even_approximated() {
+    let c = case().workflow(&caller("child.wf", "region region"));
+    for (target, code) in [("github-actions", "E0738"), ("argo", "E0721")] {
+        for approximate in [false, true] {
+            let mut cmd = c.wfc(["export", target, "w.wf"]);
+            if target == "argo" {
+                cmd = cmd.args(["--image", "alpine:3"]);
+            }
+            if approximate {
+                cmd = cmd.args(["--approximate"]);
+            }
+            let out = cmd.output();
+            assert_ne!(out.code, 0, "{target}: {}", out.stdout);
+            assert!(out.stderr.contains(code), "{target}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("`call file(…)` of step `up`"),
+                "{target}: {}",
+                out.stderr
+            );
+            assert!(out.stdout.is_empty(), "{target}: nothing written");
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod curl;
 mod detach;
 mod exit_error;
 mod fail_fast;
+mod file_call;
 pub mod github;
 pub mod jq;
 mod mail;

@@ -1,7 +1,8 @@
 //! What `wfc run` does that Argo does not, in every workflow's shape: a
 //! `fail fast`, a detached step, a batched loop over a run-time list, a
 //! loop's `max failures`, a step's `up to date when`.
-//! Each is an error, or with `--approximate` a warning.
+//! Each is an error, or with `--approximate` a warning; a `call file(…)`
+//! is an error either way.
 
 use super::diag;
 use wfc_language::diag::Diagnostic;
@@ -52,4 +53,8 @@ pub fn split(
         .partition(|d| !d.is_error());
     warnings.extend(w);
     errors.extend(e);
+    // Never approximated: the file's work would be reported done unrun.
+    let files = crate::file_call::unmapped(wf).into_iter();
+    errors
+        .extend(files.map(|(span, what)| diag::cannot_express(span, &what, crate::file_call::WHY)));
 }

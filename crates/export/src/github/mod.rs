@@ -123,6 +123,15 @@ pub fn export(plan: &Plan, wf: &Workflow, options: &Options) -> Result<Exported,
                 .help(why)
         }
     }));
+    errors.extend(
+        crate::file_call::unmapped(wf)
+            .into_iter()
+            .map(|(span, what)| {
+                Diagnostic::error("E0738", format!("GitHub Actions has no mapping for {what}"))
+                    .primary(span, what)
+                    .help(crate::file_call::WHY)
+            }),
+    );
     let runs_on = options.runs_on.unwrap_or(runner::DEFAULT);
     let when = hook_when::guard(plan, wf, runs_on, &mut errors);
     let params = trigger_params::job(
