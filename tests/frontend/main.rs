@@ -13,6 +13,7 @@ mod fmt;
 mod ide;
 mod ide_alerts;
 mod ide_artifacts;
+mod ide_file_calls;
 mod ide_gates;
 mod ide_imports;
 mod ide_lets;

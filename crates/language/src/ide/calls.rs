@@ -34,8 +34,20 @@ pub fn definition(doc: &Doc, offset: usize) -> Option<Place> {
     Some(callee.place(p.name_span))
 }
 
+/// What `call file(EXPR)` does, shown on its `file`.
+pub const FILE_CALL_DOC: &str = "`call file(EXPR)`: runs the workflow file at the path EXPR gives \
+(usually a path an earlier step wrote) as this step's steps, named `STEP.NAME`. The file is read \
+and checked when the step starts: an error fails the step with its code and place in that file, \
+and nothing of it runs. The body's params are checked against the file's params then.";
+
 /// Hover on a call target (the callee's signature) or a call's param name.
 pub fn hover(doc: &Doc, offset: usize) -> Option<Hover> {
+    if let Some(at) = file_word_at(doc, offset) {
+        return Some(Hover {
+            markdown: FILE_CALL_DOC.into(),
+            span: at,
+        });
+    }
     if let Some(t) = target_at(doc, offset) {
         let callee = doc.callee(&parts(t))?;
         return Some(Hover {
@@ -74,7 +86,8 @@ fn import_at(doc: &Doc, offset: usize) -> Option<usize> {
         .position(|im| im.path_span.contains(offset))
 }
 
-/// The call target at `offset`.
+/// The call target at `offset` (not a `file(EXPR)`: its path is an
+/// expression like any other).
 fn target_at(doc: &Doc, offset: usize) -> Option<&CallTarget> {
     let mut targets = Vec::new();
     for w in &doc.ast()?.workflows {
@@ -82,7 +95,25 @@ fn target_at(doc: &Doc, offset: usize) -> Option<&CallTarget> {
     }
     targets
         .into_iter()
+        .filter(|t| t.file.is_none())
         .find(|t| (t.span.start as usize..=t.span.end as usize).contains(&offset))
+}
+
+/// The `file` of a `call file(EXPR)` at `offset`.
+fn file_word_at(doc: &Doc, offset: usize) -> Option<ByteRange> {
+    let mut targets = Vec::new();
+    for w in &doc.ast()?.workflows {
+        call_targets(&w.items, &mut targets);
+    }
+    targets
+        .into_iter()
+        .filter(|t| t.file.is_some())
+        .find_map(|t| {
+            let start = t.span.start as usize;
+            (start..=start + 4)
+                .contains(&offset)
+                .then(|| start..start + 4)
+        })
 }
 
 fn parts(t: &CallTarget) -> Vec<&str> {
@@ -221,6 +252,13 @@ pub fn targets(doc: &Doc, module: Option<&str>, offset: usize) -> Vec<Completion
             .and_then(|w| w.description.clone().or_else(|| w.doc.clone()));
         items.push(item);
     }
+    let mut file = CompletionItem::new("file(…)", K::Keyword);
+    file.insert_text = Some("file(${1:gen.outputs.pipeline})".into());
+    file.snippet = true;
+    file.detail = Some("a workflow file known at run time".into());
+    file.documentation = Some(FILE_CALL_DOC.into());
+    file.sort_key = Some("1file".into());
+    items.push(file);
     for (name, unit) in doc.modules() {
         let mut item = CompletionItem::new(&name, K::Block);
         item.detail = Some(format!("module {}", unit.key.display()));

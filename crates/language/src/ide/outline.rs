@@ -408,6 +408,11 @@ pub fn semantic_tokens(doc: &Doc) -> Vec<Token> {
 /// A call's target (`rel` a module, `ship` a workflow) and its param names.
 fn call_tokens(c: &ir::Call, resolved: &mut HashMap<usize, (TokenKind, bool)>) {
     let start = c.target_span.start as usize;
+    if c.file {
+        // `file(EXPR)`: a keyword; the path is an expression like any other.
+        resolved.insert(start, (TokenKind::Keyword, false));
+        return;
+    }
     match c.target.split_once('.') {
         Some((module, _)) => {
             resolved.insert(start, (TokenKind::Block, false));
