@@ -153,6 +153,7 @@ module.exports = grammar({
     // ------------------------------------------------------------ steps ---
 
     // `step NAME: KIND { FIELD VALUE … }`, or `step NAME: call TARGET { … }`
+    // (TARGET: `W`, `M.W`, or `file(EXPR)`, a file known at run time)
     step: $ => seq(
       'step', field('name', $.identifier), ':',
       choice(field('kind', $.identifier), $.call_target),
@@ -161,8 +162,13 @@ module.exports = grammar({
 
     call_target: $ => seq(
       'call',
-      optional(seq(field('module', $.identifier), token.immediate('.'))),
-      field('workflow', $.identifier),
+      choice(
+        seq('file', '(', field('path', $._expression), ')'),
+        seq(
+          optional(seq(field('module', $.identifier), token.immediate('.'))),
+          field('workflow', $.identifier),
+        ),
+      ),
     ),
 
     _field: $ => choice(

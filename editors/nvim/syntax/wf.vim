@@ -54,6 +54,8 @@ syn match   wfKind ":\s*\zs\(shell\|http\|docker\|slack\|webhook\|email\|gate\|s
 syn match   wfCallKind ":\s*\zscall\>" contained
 syn match   wfCallTarget "\(\<call\s\+\)\@<=[A-Za-z_][A-Za-z0-9_-]*\(\.[A-Za-z_][A-Za-z0-9_-]*\)\=" contains=wfCallModule
 syn match   wfCallModule "[A-Za-z_][A-Za-z0-9_-]*\ze\." contained
+" `call file(EXPR)`: a keyword, then an expression (after wfCallTarget: it wins).
+syn match   wfCallFile "\(\<call\s\+\)\@<=file\ze\s*("
 " `import "lib/release.wf" as rel`
 syn match   wfImport "^\s*\zsimport\>"
 syn match   wfImport "\(\"\s\+\)\@<=as\>\ze\s\+[A-Za-z_]" nextgroup=wfName skipwhite
@@ -82,6 +84,7 @@ hi def link wfType         Type
 hi def link wfKind         Type
 hi def link wfCallKind     Keyword
 hi def link wfCallTarget   Function
+hi def link wfCallFile     Keyword
 hi def link wfCallModule   Include
 hi def link wfImport       Include
 hi def link wfBuiltinVar   Special

@@ -86,6 +86,7 @@
 (step kind: (identifier) @type.builtin)
 (call_target module: (identifier) @module)
 (call_target workflow: (identifier) @function.call)
+(call_target "file" @keyword.function)
 (import alias: (identifier) @module)
 (import path: (string) @string.special.path)
 (param name: (identifier) @variable.parameter)
