@@ -17,6 +17,14 @@ pub(crate) type Entry = (
 pub(crate) const ALL: &[Entry] = &[
     ("examples/canary.wf", &[], &[]),
     ("examples/deploy.wf", &["version=1.2.3"], &[]),
+    (
+        "examples/dynamic-pipeline.wf",
+        &[],
+        &[(
+            "E0738",
+            "`call file(…)`: a workflow file known only at run time cannot become jobs mid-run",
+        )],
+    ),
     ("examples/etl.wf", &[], &[]),
     ("examples/file-drop.wf", &[], &[]),
     ("examples/health-poll.wf", &[], &[]),

@@ -277,3 +277,34 @@ fn the_exports_refuse_a_file_call_even_approximated() {
         }
     }
 }
+
+/// `examples/dynamic-pipeline.wf`: one test step per changed package, then
+/// the package step; a package name that makes the generated file wrong
+/// fails `ci` with the place in that file, and nothing of it runs.
+#[test]
+fn the_dynamic_pipeline_example_runs_what_it_wrote() {
+    let text = std::fs::read_to_string("examples/dynamic-pipeline.wf").unwrap();
+    let c = case().workflow(&text);
+    let out = run(&c);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    for line in [
+        "ci.test_api | testing api",
+        "ci.test_web | testing web",
+        "ci.package | packaging 1.4.0",
+        "publish | published 1.4.0",
+    ] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == line),
+            "{line}:\n{}",
+            out.stdout
+        );
+    }
+    let out = c
+        .wfc(["run", "w.wf", "--plain", "-p", "changed=api,web ui"])
+        .output();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("out/pipeline.wf:5:"), "{}", out.stdout);
+    assert!(!out.stdout.contains("testing api"), "{}", out.stdout);
+}

@@ -74,6 +74,9 @@ fn item(m: &SourceMap, it: &mut Item) {
             ident(m, &mut s.kind);
             if let Some(c) = &mut s.call {
                 c.parts.iter_mut().for_each(|p| ident(m, p));
+                if let Some(e) = &mut c.file {
+                    expr(m, e);
+                }
                 c.span = m.span(c.span);
             }
             fields(m, &mut s.fields);

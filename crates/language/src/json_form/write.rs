@@ -141,6 +141,8 @@ impl Writer<'_> {
             Item::Step(st) => {
                 let mut o = vec![("step".into(), s(st.name.name.as_str()))];
                 match &st.call {
+                    // `file(EXPR)` as written (the canonical text's).
+                    Some(c) if c.file.is_some() => o.push(("call".into(), self.text(c.span))),
                     Some(c) => o.push(("call".into(), s(c.text()))),
                     None => o.push(("kind".into(), s(st.kind.name.as_str()))),
                 }

@@ -125,10 +125,11 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             text("subject").unwrap_or_default()
         ),
         StepKind::Sleep => format!("sleep {}", text("duration").unwrap_or_default()),
-        StepKind::Call => wf.steps[s.step]
-            .call
-            .as_ref()
-            .map_or_else(String::new, |c| format!("call {}", c.target)),
+        StepKind::Call => match (field(s, wfc_language::ir::FILE_FIELD), &wf.steps[s.step].call) {
+            (Some(FieldValue::Expr(e)), _) => format!("call file({})", show(wf, e)),
+            (_, Some(c)) => format!("call {}", c.target),
+            _ => String::new(),
+        },
         StepKind::Gate => match (field(s, "check"), text("approval")) {
             // Folded to `false`: the check as written.
             _ if s.check_false.is_some() => {

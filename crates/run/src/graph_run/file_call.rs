@@ -188,6 +188,9 @@ fn load(path: &Path) -> Result<wfc_language::ir::Workflow, String> {
             .filter(Diagnostic::is_error);
         lines.extend(errors.map(|d| one_line(&d, &u.analysis.source)));
     }
+    // (The parser and the checker may say the same thing at one place.)
+    let mut seen = std::collections::HashSet::new();
+    lines.retain(|l| seen.insert(l.clone()));
     if !lines.is_empty() {
         let more = lines.len().saturating_sub(SHOWN_ERRORS);
         lines.truncate(SHOWN_ERRORS);
