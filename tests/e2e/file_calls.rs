@@ -308,3 +308,46 @@ fn the_dynamic_pipeline_example_runs_what_it_wrote() {
     assert!(out.stdout.contains("out/pipeline.wf:5:"), "{}", out.stdout);
     assert!(!out.stdout.contains("testing api"), "{}", out.stdout);
 }
+
+/// Outputs a file call declares are the file's workflow outputs, read as
+/// any step's; a file that does not give one, or gives another type,
+/// fails the call (E0218) before anything of it runs.
+#[test]
+fn declared_outputs_are_the_files_and_are_checked_when_it_starts() {
+    let child = r#"
+workflow child {
+  param region: string
+  step count: shell {
+    run "echo count >> ran.log; echo total=42 >> \"$WF_OUTPUTS\""
+    outputs { total: int }
+  }
+  outputs { total: int = count.outputs.total }
+}
+"#;
+    let w = caller("child.wf", "region region  outputs { total: int }").replace(
+        "echo after >> ran.log",
+        "echo after ${up.outputs.total} >> ran.log",
+    );
+    let c = case().workflow(&w).file("tmpl/child.wf", child);
+    let out = run(&c);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(c.lines("ran.log"), ["count", "after 42"]);
+
+    for (declared, expected) in [
+        ("total: string", "E0218: output `total` of "),
+        ("sum: int", "E0218: the call declares output `sum`"),
+    ] {
+        let w = caller(
+            "child.wf",
+            &format!("region region  outputs {{ {declared} }}"),
+        );
+        let c = case().workflow(&w).file("tmpl/child.wf", child);
+        let out = run(&c);
+        assert_eq!(out.code, 1, "{declared}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains(expected), "{declared}: {}", out.stdout);
+        assert!(
+            !c.path("ran.log").exists(),
+            "{declared}: nothing of the file ran"
+        );
+    }
+}

@@ -71,6 +71,7 @@ pub fn grow(
     let file = child.file.clone();
     let what = file.as_deref().unwrap_or("the file").to_string();
     let args = bind(&child, args, span, &what)?;
+    gives(&source.steps[at].outputs, &child, &what)?;
     child.file = file.or_else(|| Some(Arc::from(what.as_str())));
     let mut wf = source.clone();
     let step = &mut wf.steps[at];
@@ -168,6 +169,35 @@ fn bind(
     }
     if errors.is_empty() {
         Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// E0218 unless `child`'s workflow gives every output the call declares,
+/// of its type (`json` takes any).
+fn gives(
+    declared: &[wfc_language::ir::OutputDecl],
+    child: &Workflow,
+    file: &str,
+) -> Result<(), Vec<String>> {
+    let errors: Vec<String> = declared
+        .iter()
+        .filter_map(|d| match child.outputs.iter().find(|o| o.name == d.name) {
+            None => Some(format!(
+                "E0218: the call declares output `{}`, which {file} does not give (its outputs: {})",
+                d.name,
+                listed(&child.outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>())
+            )),
+            Some(o) if o.ty != d.ty && d.ty != Type::Json => Some(format!(
+                "E0218: output `{}` of {file} is `{}`, the call declares `{}`",
+                d.name, o.ty, d.ty
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
     } else {
         Err(errors)
     }

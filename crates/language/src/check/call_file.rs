@@ -45,6 +45,26 @@ impl Checker<'_> {
         })
     }
 
+    /// At collection: the `outputs { NAME: TYPE }` a file call declares,
+    /// the ones the caller reads (`ci.outputs.NAME`): the file's workflow
+    /// must give each, of that type, when the call starts.
+    pub(super) fn file_call_outputs(&mut self, s: &ast::Step) -> Vec<ir::OutputDecl> {
+        let mut out: Vec<ir::OutputDecl> = Vec::new();
+        for (name, ty) in super::outputs::declared_outputs(s) {
+            if let Some(first) = out.iter().find(|o| o.name == *name.name) {
+                self.report(dc::duplicate_output(name.span, first.name_span, &name.name));
+                continue;
+            }
+            let ty = types::lower(ty, &mut self.diags);
+            out.push(ir::OutputDecl {
+                name: name.name.to_string(),
+                name_span: name.span,
+                ty,
+            });
+        }
+        out
+    }
+
     /// The path of `call file(EXPR)`: a string, kept as the step's
     /// [`ir::FILE_FIELD`] (its reads order the step after their steps).
     pub(super) fn file_call_path(&mut self, id: StepId, path: &ast::Expr, ctx: &Ctx) {
@@ -65,12 +85,11 @@ impl Checker<'_> {
     /// is read.
     pub(super) fn file_call_arg(&mut self, id: StepId, f: &ast::Field, ctx: &Ctx) {
         let name = f.name.name.as_str();
+        if matches!(f.value, ast::FieldValue::Outputs(_)) {
+            return; // taken at collection: see `file_call_outputs`
+        }
         let ast::FieldValue::Expr(e) = &f.value else {
-            if matches!(f.value, ast::FieldValue::Outputs(_)) {
-                self.report(dc::call_outputs_declared(f.name.span, "file(…)"));
-            } else {
-                self.report(dc::call_param_shape(f.span, name));
-            }
+            self.report(dc::call_param_shape(f.span, name));
             self.lower_quietly(&f.value, ctx);
             return;
         };

@@ -201,21 +201,30 @@ impl Checker<'_> {
         ctx: &Ctx,
     ) -> Expr {
         let s = &self.wf.steps[step];
-        let Some(callee) = s.call.as_ref().and_then(|c| c.callee.as_ref()) else {
-            return Expr::invalid(span);
+        // A file call's outputs are the ones it declares (its file is read
+        // only when it runs).
+        let callee = match s.call.as_deref() {
+            Some(c) if c.file => "file(…)".to_string(),
+            Some(c) => match &c.callee {
+                Some(callee) => callee.name.clone(),
+                None => return Expr::invalid(span),
+            },
+            None => return Expr::invalid(span),
         };
         let Some(out) = s.outputs.iter().find(|o| o.name == *field.name) else {
             let names: Vec<&str> = s.outputs.iter().map(|o| o.name.as_str()).collect();
             let sugg = diag::did_you_mean(&field.name, names.iter().copied());
             let d = dc::unknown_output(field.span, &s.name, &field.name, sugg, &names).help(
-                if names.is_empty() {
-                    format!("workflow `{}` declares no `outputs {{ … }}`", callee.name)
-                } else {
+                if s.call.as_deref().is_some_and(|c| c.file) {
                     format!(
-                        "the outputs of workflow `{}`: {}",
-                        callee.name,
-                        names.join(", ")
+                        "a file call's outputs are the ones it declares: add `outputs {{ {}: TYPE }}` \
+                         to its body, and the file's workflow must give it",
+                        field.name
                     )
+                } else if names.is_empty() {
+                    format!("workflow `{callee}` declares no `outputs {{ … }}`")
+                } else {
+                    format!("the outputs of workflow `{callee}`: {}", names.join(", "))
                 },
             );
             self.report(d);

@@ -217,7 +217,11 @@ impl<'a> Checker<'a> {
         } else {
             None
         };
-        let outputs = call.as_deref().map(Self::call_outputs).unwrap_or_default();
+        let outputs = match &call {
+            Some(c) if c.file => self.file_call_outputs(s),
+            Some(c) => Self::call_outputs(c),
+            None => Vec::new(),
+        };
         let kind = match kinds::kind_named(&s.kind.name) {
             Some(k) => k.kind,
             None => {

@@ -125,7 +125,10 @@ pub fn summary(wf: &Workflow, s: &PlannedStep) -> String {
             text("subject").unwrap_or_default()
         ),
         StepKind::Sleep => format!("sleep {}", text("duration").unwrap_or_default()),
-        StepKind::Call => match (field(s, wfc_language::ir::FILE_FIELD), &wf.steps[s.step].call) {
+        StepKind::Call => match (
+            field(s, wfc_language::ir::FILE_FIELD),
+            &wf.steps[s.step].call,
+        ) {
             (Some(FieldValue::Expr(e)), _) => format!("call file({})", show(wf, e)),
             (_, Some(c)) => format!("call {}", c.target),
             _ => String::new(),

@@ -209,7 +209,11 @@ fn load(path: &Path) -> Result<wfc_language::ir::Workflow, String> {
         .analysis
         .first()
         .ok_or_else(|| format!("{shown} has no workflow"))?;
-    Ok(checked.ir.clone())
+    let mut ir = checked.ir.clone();
+    // Its spans point into this file: messages name it, and the plan puts
+    // the call step's place in theirs.
+    ir.file = Some(Arc::from(shown.to_string()));
+    Ok(ir)
 }
 
 /// `FILE:LINE:COL: CODE message`, as compilers print one error per line.
