@@ -351,3 +351,52 @@ workflow child {
         );
     }
 }
+
+/// Faults: a file that calls itself stops at the calls' depth bound
+/// (E0236) instead of growing the run for ever; a file over 4 MiB is not
+/// read; a path that is a folder or missing fails the call saying so.
+#[test]
+fn a_file_calling_itself_and_files_too_big_or_missing_fail_the_call() {
+    let me = r#"
+workflow again {
+  step more: call file("tmpl/me.wf") {}
+}
+"#;
+    let w = caller("me.wf", "").replace("cp tmpl/me.wf out/me.wf && ", "");
+    let w = w.replace("pipeline=out/me.wf", "pipeline=tmpl/me.wf");
+    let c = case().workflow(&w).file("tmpl/me.wf", me);
+    let started = std::time::Instant::now();
+    let out = run(&c);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("E0236: file calls nest 65 deep"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "bounded quickly"
+    );
+
+    let big = format!("workflow big {{\n{}}}\n", "# padding\n".repeat(500_000));
+    let c = case()
+        .workflow(&caller("big.wf", ""))
+        .file("tmpl/big.wf", &big);
+    let out = run(&c);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("more than a file call reads"),
+        "{}",
+        out.stdout
+    );
+
+    let w = caller("x.wf", "").replace("cp tmpl/x.wf out/x.wf", "mkdir -p out/x.wf");
+    let c = case().workflow(&w);
+    let out = run(&c);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("out/x.wf is not a file"),
+        "{}",
+        out.stdout
+    );
+}

@@ -68,6 +68,16 @@ pub fn grow(
     params: &[BoundParam],
 ) -> Result<(Plan, Workflow), Vec<String>> {
     let span = source.steps[at].span;
+    // A file that calls a file (maybe itself) nests one call deeper each
+    // time: bounded as static calls are (`ship.make.compile` is 2 deep).
+    let depth = source.steps[at].name.matches('.').count() + 1;
+    if depth > inline::bounds::MAX_DEPTH {
+        return Err(vec![format!(
+            "E0236: file calls nest {depth} deep here, more than {}: a file that calls \
+             itself never ends",
+            inline::bounds::MAX_DEPTH
+        )]);
+    }
     let file = child.file.clone();
     let what = file.as_deref().unwrap_or("the file").to_string();
     let args = bind(&child, args, span, &what)?;
