@@ -167,6 +167,7 @@ mod serve_durable;
 mod serve_errors;
 mod serve_events;
 mod serve_file_api;
+mod serve_file_calls;
 mod serve_files;
 mod serve_hooks;
 mod serve_hooks_replay;
