@@ -3,6 +3,7 @@
 //! the run's detail and a step's logs show; a file with errors fails the
 //! call through the API too, its codes in the step's error.
 
+use super::dashboard::{client, login, page, pair};
 use super::serve::{get, post, Server};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -38,7 +39,7 @@ async fn a_served_run_runs_the_file_and_shows_its_steps() {
     .unwrap();
     let caller = CALLER.replace("@DIR", &dir.path().display().to_string());
     let server = Server::start(&[("dynamic.wf", &caller)], &[]);
-    let http = reqwest::Client::new();
+    let http = client();
     let url = server.url("/workflows/dynamic/runs?wait=20s");
     let (s, run) = post(&http, &url, &server.operator, json!({})).await;
     assert_eq!(s, StatusCode::OK, "{run}");
@@ -61,6 +62,19 @@ async fn a_served_run_runs_the_file_and_shows_its_steps() {
         .find(|s| s["name"] == "up.build")
         .unwrap();
     assert_eq!(built["outputs"]["stdout"], "built eu", "{detail:#}");
+    // The dashboard's graph draws the file's steps, which the plan recorded
+    // at the start could not hold, with their statuses.
+    let cookie = pair(&login(&http, &server, &server.reader).await);
+    let (status, _, html) = page(&http, &server, &format!("/runs/{id}/graph"), &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    for step in ["up.build", "up.push", "up"] {
+        let at = html
+            .find(&format!(" data-step=\"{step}\" "))
+            .unwrap_or_else(|| panic!("{step} drawn: {html}"));
+        let g = &html[html[..at].rfind("<g ").unwrap()..];
+        let g = &g[..g.find('>').unwrap()];
+        assert!(g.contains("data-status=\"succeeded\""), "{g}");
+    }
 
     let (s, run) = post(&http, &url, &server.operator, json!({"child": "bad.wf"})).await;
     assert_eq!(s, StatusCode::OK, "{run}");

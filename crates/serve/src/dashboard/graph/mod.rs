@@ -30,9 +30,48 @@ pub fn fragment(
     statuses: &HashMap<String, String>,
     took: Option<f64>,
 ) -> String {
+    let grown = with_file_calls(g, statuses);
+    let g = grown.as_ref().unwrap_or(g);
     let v = view::view(g, statuses);
     let l = layout::layout(v.nodes.len(), &v.edges);
     svg::render(run_id, g, &v, &l, took)
+}
+
+/// `g` with the steps of its file calls (`up.build` of `step up: call
+/// file(…)`), which the plan recorded at the start could not hold: each
+/// step the run recorded under a `call` node's name is drawn between what
+/// that node waits for and the node (their own order is not recorded), in
+/// name order. `None` when there is none.
+fn with_file_calls(g: &RunGraph, statuses: &HashMap<String, String>) -> Option<RunGraph> {
+    let known: std::collections::HashSet<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
+    let mut extra: Vec<(&str, usize)> = statuses
+        .keys()
+        .filter(|name| !known.contains(name.as_str()))
+        .filter_map(|name| {
+            let call = name
+                .match_indices('.')
+                .map(|(i, _)| &name[..i])
+                .find_map(|p| g.nodes.iter().position(|n| n.name == p && n.kind == "call"))?;
+            Some((name.as_str(), call))
+        })
+        .collect();
+    if extra.is_empty() {
+        return None;
+    }
+    extra.sort();
+    let mut out = g.clone();
+    for (name, call) in extra {
+        let i = out.nodes.len();
+        out.nodes.push(wfc_store::run_graph::Node {
+            name: name.to_owned(),
+            kind: "step".to_owned(),
+            deps: g.nodes[call].deps.clone(),
+            group: g.nodes[call].group,
+            ..Default::default()
+        });
+        out.nodes[call].deps.push(i);
+    }
+    Some(out)
 }
 
 /// What `GET /runs/{id}/graph` answers and the run page holds in `#dag`:
