@@ -183,7 +183,9 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     crate::cli::say::err(&format!(
         "wfc: resuming run {id} ({}): {}",
         rec.status,
-        restored_summary(&r.restored, plan.main.len())
+        restored_summary(&r.restored, plan.main.len(), |n| {
+            wfc_plan::file_call::in_a_file_call(&plan.main, n)
+        })
     ));
     for name in &r.compensated {
         crate::cli::say::err(&format!(
@@ -244,19 +246,34 @@ fn resumed_jobs(recorded: usize) -> Option<u32> {
 /// "2 of 3 steps succeeded before and are not run again", counting the
 /// plan's steps: a loop's instances (`build[eu]`) are its step's, and
 /// their count is said apart ("… (5 loop instances)").
-fn restored_summary(restored: &[(String, wfc_plan::Value)], steps: usize) -> String {
+/// Steps of a file a file call read (`in_file`) are counted apart too
+/// ("… (2 steps of files called)"): the plan does not hold them.
+fn restored_summary(
+    restored: &[(String, wfc_plan::Value)],
+    steps: usize,
+    in_file: impl Fn(&str) -> bool,
+) -> String {
     let base = |name: &str| name.split('[').next().unwrap_or(name).to_owned();
+    let (called, planned): (Vec<_>, Vec<_>) = restored.iter().partition(|(n, _)| in_file(n));
     let of_steps: std::collections::BTreeSet<String> =
-        restored.iter().map(|(n, _)| base(n)).collect();
-    let instances = restored.iter().filter(|(n, _)| n.contains('[')).count();
+        planned.iter().map(|(n, _)| base(n)).collect();
+    let instances = planned.iter().filter(|(n, _)| n.contains('[')).count();
     let is = if of_steps.len() == 1 { "is" } else { "are" };
-    let loops = if instances > 0 {
-        format!(
-            " ({})",
-            wfc_language::words::count(instances as u64, "loop instance")
-        )
-    } else {
+    let mut apart = Vec::new();
+    if instances > 0 {
+        apart.push(wfc_language::words::count(
+            instances as u64,
+            "loop instance",
+        ));
+    }
+    if !called.is_empty() {
+        let n = wfc_language::words::count(called.len() as u64, "step");
+        apart.push(format!("{n} of files called"));
+    }
+    let loops = if apart.is_empty() {
         String::new()
+    } else {
+        format!(" ({})", apart.join(", "))
     };
     format!(
         "{} of {} succeeded before{loops} and {is} not run again",
@@ -277,13 +294,23 @@ mod tests {
     #[test]
     fn restored_steps_are_counted_as_the_plans_steps() {
         assert_eq!(
-            restored_summary(&named(&["a"]), 3),
+            restored_summary(&named(&["a"]), 3, |_| false),
             "1 of 3 steps succeeded before and is not run again"
         );
         // Issue 73: "4 of 2 steps" counted loop instances against steps.
         assert_eq!(
-            restored_summary(&named(&["prep", "build[a]", "build[b]", "build[c]"]), 2),
+            restored_summary(
+                &named(&["prep", "build[a]", "build[b]", "build[c]"]),
+                2,
+                |_| false
+            ),
             "2 of 2 steps succeeded before (3 loop instances) and are not run again"
+        );
+        // The steps of a file a file call read are not the plan's.
+        assert_eq!(
+            restored_summary(&named(&["gen", "up.build", "up.w[a]"]), 3, |n| n
+                .starts_with("up.")),
+            "1 of 3 steps succeeded before (2 steps of files called) and is not run again"
         );
     }
 }

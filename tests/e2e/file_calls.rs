@@ -251,6 +251,13 @@ workflow child {
     let out = c.wfc(["resume", "last", "--plain"]).output();
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(c.lines("ran.log"), ["build", "slow", "after"]);
+    assert!(
+        out.stderr.contains(
+            "1 of 3 steps succeeded before (1 step of files called) and is not run again"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
