@@ -407,3 +407,46 @@ workflow again {
         out.stdout
     );
 }
+
+/// A gate of the file waits for a person like any gate: `wfc approve`
+/// from another process lets the run go on; a name the file does not
+/// have is refused.
+#[test]
+fn a_gate_of_the_file_is_approved_from_another_process() {
+    let child = r#"
+workflow child {
+  param region: string
+  step build: shell { run "echo build >> ran.log" }
+  step ok: gate { approval "release manager"  depends on build }
+  step ship: shell { run "echo ship >> ran.log"  depends on ok }
+}
+"#;
+    let c = case()
+        .workflow(&caller("child.wf", "region region"))
+        .file("tmpl/child.wf", child);
+    let wfc = c.wfc(["run", "w.wf", "--plain"]).spawn();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = c.wfc(["status", "last", "--format", "json"]).output();
+        if status.stdout.contains("\"waiting\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never waited: {}",
+            status.stdout
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let nope = c.wfc(["approve", "last", "up.nope"]).output();
+    assert_ne!(nope.code, 0);
+    assert!(
+        nope.stderr.contains("has no gate `up.nope`"),
+        "{}",
+        nope.stderr
+    );
+    c.wfc(["approve", "last", "up.ok"]).success().output();
+    let out = wfc_testkit::Output::from(wfc.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(c.lines("ran.log"), ["build", "ship", "after"]);
+}

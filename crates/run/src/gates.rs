@@ -58,6 +58,9 @@ pub fn is_gate(plan: &wfc_plan::Plan, name: &str) -> bool {
     gate_names(plan)
         .iter()
         .any(|g| *g == name || (g.ends_with("[*]") && name.contains('[') && base(g) == base(name)))
+        // A step of a file a `call file(…)` reads: the run's decision log
+        // (the store) knows whether it is a gate the run reached.
+        || wfc_plan::file_call::in_a_file_call(&plan.main, name)
 }
 
 /// The instance names of every gate of `plan` (main graph, rollbacks,

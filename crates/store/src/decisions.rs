@@ -78,7 +78,7 @@ pub fn decide(
     let mut spec = J::Array(Vec::new());
     if let Some(plan) = &plan {
         let gates = super::reuse::gates(plan);
-        if !gates.iter().any(|g| g == step) {
+        if !gates.iter().any(|g| g == step) && !called_gate(store, id, step).map_err(s)? {
             let hint = if gates.is_empty() {
                 "the run has no gates".to_owned()
             } else {
@@ -194,6 +194,22 @@ pub fn reopen(store: &Store, id: &str, step: &str) -> crate::Result<()> {
         params![id, step],
     )?;
     Ok(())
+}
+
+/// Whether the run recorded `step` as a gate of the main graph that its
+/// plan does not hold: a gate of a file a `call file(…)` read, known once
+/// the run reached it (its inputs are not recorded: an approval of it
+/// takes none).
+fn called_gate(store: &Store, id: &str, step: &str) -> crate::Result<bool> {
+    let found: Option<i64> = store
+        .conn
+        .query_row(
+            "SELECT 1 FROM steps WHERE run_id = ?1 AND graph = 'main' AND name = ?2 AND kind = 'gate'",
+            params![id, step],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// The problems of `d`'s inputs against gate `step` of run `id`'s recorded
