@@ -47,6 +47,18 @@ fn run(c: &Case) -> wfc_testkit::Output {
     c.wfc(["run", "w.wf", "--plain"]).output()
 }
 
+/// The run fails saying `expected`, and nothing of the file ran.
+#[track_caller]
+fn fails_before_the_file_runs(c: &Case, expected: &str) {
+    let out = run(c);
+    assert_eq!(out.code, 1, "{expected}: {}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains(expected), "{expected}: {}", out.stdout);
+    assert!(
+        !c.path("ran.log").exists(),
+        "{expected}: nothing of the file ran"
+    );
+}
+
 #[test]
 fn a_generated_workflow_runs_as_the_calls_steps_in_order() {
     let c = case()
@@ -169,13 +181,7 @@ fn params_are_typed_against_the_files_params_when_it_starts() {
         let c = case()
             .workflow(&caller("child.wf", params))
             .file("tmpl/child.wf", CHILD);
-        let out = run(&c);
-        assert_eq!(out.code, 1, "{params}: {}{}", out.stdout, out.stderr);
-        assert!(out.stdout.contains(expected), "{params}: {}", out.stdout);
-        assert!(
-            !c.path("ran.log").exists(),
-            "{params}: nothing of the file ran"
-        );
+        fails_before_the_file_runs(&c, expected);
     }
 }
 
@@ -349,13 +355,7 @@ workflow child {
             &format!("region region  outputs {{ {declared} }}"),
         );
         let c = case().workflow(&w).file("tmpl/child.wf", child);
-        let out = run(&c);
-        assert_eq!(out.code, 1, "{declared}: {}{}", out.stdout, out.stderr);
-        assert!(out.stdout.contains(expected), "{declared}: {}", out.stdout);
-        assert!(
-            !c.path("ran.log").exists(),
-            "{declared}: nothing of the file ran"
-        );
+        fails_before_the_file_runs(&c, expected);
     }
 }
 
