@@ -298,7 +298,8 @@ async fn start(
         );
     }
     request.prior = prior;
-    request.started = first_started;
+    // The instant the lock key read is the run's `run.started` too.
+    request.started = Some(started_at);
     request.session = session.as_ref().map_or(1, RunSession::number);
     request.artifacts = session
         .as_ref()

@@ -42,11 +42,9 @@ impl RunContext {
             RunField::Id => text(&self.id),
             RunField::Workflow => text(&self.workflow),
             RunField::Trigger => text(&self.trigger),
-            // To the second: `${run.started}` writes what it always has.
-            RunField::Started => {
-                let ms = wfc_language::time_value::from_system(self.started);
-                Value::Time(ms - ms.rem_euclid(1000))
-            }
+            // To the millisecond: `now() - run.started >= 1s` holds after
+            // a second, not up to one early (issue 73).
+            RunField::Started => Value::Time(wfc_language::time_value::from_system(self.started)),
             RunField::Dir => text(&self.dir),
             RunField::Status => self.ended.as_ref().map_or(Value::Null, |e| text(e.status)),
             RunField::Duration => self.ended.as_ref().map_or(Value::Null, |e| {
@@ -85,7 +83,10 @@ mod tests {
         };
         assert_eq!(c.value(RunField::Dir), Value::Str("/tmp/wfc-run-r1".into()));
         assert_eq!(c.value(RunField::Id), Value::Str("r1".into()));
-        assert_eq!(c.value(RunField::Started).to_text(), "1970-01-01T00:16:40Z");
+        assert_eq!(
+            c.value(RunField::Started).to_text(),
+            "1970-01-01T00:16:40.123Z"
+        );
         assert_eq!(c.value(RunField::Status), Value::Null);
         c.ended = Some(MainEnded {
             status: "failed",

@@ -70,7 +70,8 @@ pub struct RunOptions {
     pub reaper_tag: Option<String>,
     /// What started the run (`run.trigger`): `"manual"` for the CLI.
     pub trigger: String,
-    /// When the run first started, if before this session (`wfc resume`).
+    /// When the run first started: before this session (`wfc resume`), or
+    /// when its launch took the instant (a `lock` key read `run.started`).
     pub started: Option<SystemTime>,
     /// Which session of the run this is (1, then one more each resume).
     pub session: i64,
@@ -297,7 +298,13 @@ impl<'p> Runner<'p> {
                 .collect(),
             jobs: self.opts.jobs,
             steps: self.plan.main.len(),
-            started_at: SystemTime::now(),
+            // A new run records the very instant `run.started` reads, so a
+            // resumed session sees it to the millisecond; a resumed session
+            // records its own start (the run's first is kept apart).
+            started_at: match self.opts.session {
+                1 => self.context.started,
+                _ => SystemTime::now(),
+            },
         };
         if let Err(e) = self.recorder.run_started(&info) {
             // Nothing is recorded, so nothing runs: not even `finally`.

@@ -92,3 +92,23 @@ fn a_check_of_several_parts_names_the_false_one_on_one_line() {
         "the check is false: `covered` is false: `test.outputs.coverage` is 71.5"
     );
 }
+
+#[test]
+fn run_started_is_to_the_millisecond() {
+    // Whole seconds made `now() - run.started >= 1s` hold up to a second
+    // early; the run must last at least the second it waits for.
+    let c = workflow(
+        r#"workflow t {
+  step wait: shell {
+    run "true"
+    until now() - run.started >= 1s every 50ms within 10s
+  }
+}"#,
+    );
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        c.wfc_run(&[]).success().output();
+        let took = started.elapsed();
+        assert!(took >= std::time::Duration::from_secs(1), "{took:?}");
+    }
+}
