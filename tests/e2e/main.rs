@@ -174,6 +174,7 @@ mod serve_hooks_replay;
 mod serve_incremental;
 mod serve_keys;
 mod serve_logs;
+mod serve_metrics_bound;
 mod serve_openapi;
 mod serve_ops;
 mod serve_owned;

@@ -28,6 +28,76 @@ pub struct Figures {
     pub steps: Vec<StepTimes>,
 }
 
+/// The most `step` label values one workflow's step durations take: past
+/// them, the rest are counted under [`OTHER_STEPS`], so a workflow that
+/// grows (a generated file, renamed steps) cannot blow up a scrape.
+pub const MAX_STEPS_PER_WORKFLOW: usize = 100;
+
+/// The `step` label of the steps past [`MAX_STEPS_PER_WORKFLOW`].
+pub const OTHER_STEPS: &str = "(other)";
+
+/// The definition an instance's name stands for: `work` of `work[17]`,
+/// `d.up` of `d[eu].up` — a label per step as written, never per item.
+pub fn definition(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `rows` (one per workflow and instance name) counted by workflow and
+/// step definition, at most [`MAX_STEPS_PER_WORKFLOW`] labels per workflow
+/// (the rest under [`OTHER_STEPS`]), in name order.
+fn by_definition(rows: Vec<StepTimes>) -> Vec<StepTimes> {
+    let mut merged: std::collections::BTreeMap<(String, String), StepTimes> = Default::default();
+    for r in rows {
+        let key = (r.workflow.clone(), definition(&r.step));
+        let e = merged.entry(key.clone()).or_insert_with(|| StepTimes {
+            workflow: key.0,
+            step: key.1,
+            at_most: vec![0; r.at_most.len()],
+            ..Default::default()
+        });
+        add(e, &r);
+    }
+    let mut out: Vec<StepTimes> = Vec::with_capacity(merged.len());
+    let mut per_workflow = 0usize;
+    for (_, t) in merged {
+        let first = out.last().is_none_or(|l| l.workflow != t.workflow);
+        per_workflow = if first { 1 } else { per_workflow + 1 };
+        if per_workflow <= MAX_STEPS_PER_WORKFLOW {
+            out.push(t);
+            continue;
+        }
+        if per_workflow == MAX_STEPS_PER_WORKFLOW + 1 {
+            out.push(StepTimes {
+                workflow: t.workflow.clone(),
+                step: OTHER_STEPS.into(),
+                at_most: vec![0; t.at_most.len()],
+                ..Default::default()
+            });
+        }
+        let other = out.last_mut().expect("pushed just above");
+        add(other, &t);
+    }
+    out
+}
+
+fn add(to: &mut StepTimes, t: &StepTimes) {
+    to.count += t.count;
+    to.sum_ms += t.sum_ms;
+    for (a, b) in to.at_most.iter_mut().zip(&t.at_most) {
+        *a += b;
+    }
+}
+
 /// One step's ended durations, counted: a histogram's figures.
 #[derive(Clone, Debug, Default)]
 pub struct StepTimes {
@@ -107,6 +177,7 @@ pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result
             })
         })?
         .collect::<crate::Result<Vec<_>>>()?;
+    let steps = by_definition(steps);
     Ok(Figures {
         runs,
         by_trigger,
@@ -117,4 +188,49 @@ pub fn figures(store: &Store, since_ms: i64, bounds_ms: &[i64]) -> crate::Result
         deliveries,
         steps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(workflow: &str, step: &str, count: u64) -> StepTimes {
+        StepTimes {
+            workflow: workflow.into(),
+            step: step.into(),
+            at_most: vec![count, count],
+            count,
+            sum_ms: count as i64 * 10,
+        }
+    }
+
+    #[test]
+    fn instances_count_under_their_definition() {
+        assert_eq!(definition("work[17]"), "work");
+        assert_eq!(definition("d[eu].up[a[b]]"), "d.up");
+        assert_eq!(definition("up.build"), "up.build");
+        let rows = (0..2000).map(|i| row("fan", &format!("work[{i}]"), 1));
+        let rows: Vec<StepTimes> = rows.chain([row("fan", "sum", 1)]).collect();
+        let out = by_definition(rows);
+        let labels: Vec<&str> = out.iter().map(|t| t.step.as_str()).collect();
+        assert_eq!(labels, ["sum", "work"]);
+        assert_eq!(
+            (out[1].count, out[1].sum_ms, out[1].at_most[1]),
+            (2000, 20_000, 2000)
+        );
+    }
+
+    #[test]
+    fn a_workflow_takes_at_most_its_bound_of_labels() {
+        let rows: Vec<StepTimes> = (0..250)
+            .map(|i| row("gen", &format!("s{i:03}"), 2))
+            .chain([row("other", "x", 1)])
+            .collect();
+        let out = by_definition(rows);
+        let gen: Vec<&StepTimes> = out.iter().filter(|t| t.workflow == "gen").collect();
+        assert_eq!(gen.len(), MAX_STEPS_PER_WORKFLOW + 1);
+        let other = gen.last().unwrap();
+        assert_eq!((other.step.as_str(), other.count), (OTHER_STEPS, 300));
+        assert_eq!(out.last().unwrap().workflow, "other");
+    }
 }

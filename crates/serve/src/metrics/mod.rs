@@ -263,7 +263,7 @@ fn render(ops: &Ops, f: &Figures) -> String {
         &[],
         count(|s| matches!(s, Owned::Parked)),
     );
-    e.family("wfc_step_duration_seconds", Kind::Histogram, "Durations of main-graph steps that ended, in runs started in the last 24 hours, by workflow and step.");
+    e.family("wfc_step_duration_seconds", Kind::Histogram, "Durations of main-graph steps that ended, in runs started in the last 24 hours, by workflow and step (as written: a loop's items count under their step; at most 100 steps per workflow, the rest under \"(other)\").");
     for s in &f.steps {
         e.histogram(
             "wfc_step_duration_seconds",
