@@ -399,3 +399,48 @@ async fn a_step_that_failed_for_good_waits_across_a_restart_until_the_api_decide
     assert_eq!(decisions[0]["by"], "ops", "{done}");
     assert_eq!(decisions[0]["inputs"]["action"], "skip", "{done}");
 }
+
+/// Resuming one kind after every kind was paused resumes that kind: the
+/// schedule fires again, the webhook stays paused (it answered
+/// `paused: false` and changed nothing before, issue 74).
+#[tokio::test]
+async fn resuming_one_kind_after_pausing_all_resumes_that_kind() {
+    let server = Server::start(&[("fired.wf", FIRED)], &[]);
+    let http = reqwest::Client::new();
+    let call = async |path: &str, body: serde_json::Value| {
+        let (code, body) = post(&http, &server.url(path), &server.operator, body).await;
+        assert_eq!(code, StatusCode::OK, "{path}: {body}");
+        body
+    };
+    call("/workflows/fired/triggers/pause", json!({})).await;
+    // What fired before the pause has written its line by now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let schedules = || {
+        let l = lines(&server, "fired.txt");
+        l.iter().filter(|x| *x == "schedule").count()
+    };
+    let before = schedules();
+    let resumed = call(
+        "/workflows/fired/triggers/resume",
+        json!({"kind": "schedule"}),
+    )
+    .await;
+    assert_eq!(resumed["paused"], false, "{resumed}");
+    let (_, paused) = get(&http, &server.url("/triggers/paused"), &server.reader).await;
+    let mut kinds: Vec<&str> = paused
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["kind"].as_str())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["change", "webhook"], "{paused}");
+    // The schedule fires again; the webhook is still refused.
+    until("the resumed schedule fired", async || {
+        (schedules() > before).then_some(())
+    })
+    .await;
+    let op = format!("Bearer {}", server.operator);
+    let (code, _, body) = hook(&server, "/fire", "{}", &[("Authorization", op.as_str())]).await;
+    assert_eq!(code, StatusCode::CONFLICT, "{body}");
+}

@@ -164,13 +164,27 @@ pub fn pause_triggers(
 }
 
 /// Resumes `workflow`'s triggers of `kind` (`None`: every pause of the
-/// workflow, of any kind); how many pauses were lifted.
+/// workflow, of any kind); how many pauses were lifted. Resuming one kind
+/// while every kind is paused (`*`) resumes that kind: the pause of all
+/// becomes a pause of each other kind (by whom and when kept) first, so
+/// a failure in between leaves more paused, never less.
 pub fn resume_triggers(store: &Store, workflow: &str, kind: Option<&str>) -> crate::Result<usize> {
     Ok(match kind {
-        Some(k) => store.conn.execute(
-            "DELETE FROM paused_triggers WHERE workflow = ?1 AND kind = ?2",
-            params![workflow, k],
-        )?,
+        Some(k) => {
+            for other in TRIGGER_KINDS.iter().filter(|o| **o != k) {
+                store.conn.execute(
+                    "INSERT INTO paused_triggers (workflow, kind, by, at)
+                     SELECT workflow, ?2, by, at FROM paused_triggers
+                      WHERE workflow = ?1 AND kind = '*'
+                     ON CONFLICT (workflow, kind) DO NOTHING",
+                    params![workflow, other],
+                )?;
+            }
+            store.conn.execute(
+                "DELETE FROM paused_triggers WHERE workflow = ?1 AND kind IN (?2, '*')",
+                params![workflow, k],
+            )?
+        }
         None => store.conn.execute(
             "DELETE FROM paused_triggers WHERE workflow = ?1",
             [workflow],
