@@ -349,3 +349,42 @@ fn a_limit_of_zero_runs_is_refused() {
         assert!(out.stderr.contains("must be at least 1"), "{}", out.stderr);
     }
 }
+
+/// `wfc serve --help`'s examples are whole shell commands, at the width
+/// help is printed: a line that goes on is continued with `\` (it wrapped
+/// without one, issue 74), and `sh -n` reads them all.
+#[test]
+fn serve_help_examples_are_shell_commands_that_do_not_wrap() {
+    let out = case().wfc(["serve", "--help"]).success().output();
+    let examples: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "Examples:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(examples.len() >= 8, "{}", out.stdout);
+    for (i, line) in examples.iter().enumerate() {
+        if i > 0 && examples[i - 1].ends_with('\\') {
+            assert!(
+                line.starts_with("    "),
+                "{line:?}: a continuation is indented"
+            );
+        } else {
+            assert!(
+                line.starts_with("  wfc ") || line.starts_with("  curl "),
+                "{line:?} is not a command: the line before it wrapped without `\\`"
+            );
+        }
+    }
+    let script = examples.join("\n");
+    let sh = std::process::Command::new("sh")
+        .args(["-n", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        sh.status.success(),
+        "{script}\n{}",
+        String::from_utf8_lossy(&sh.stderr)
+    );
+}
