@@ -443,4 +443,14 @@ async fn resuming_one_kind_after_pausing_all_resumes_that_kind() {
     let op = format!("Bearer {}", server.operator);
     let (code, _, body) = hook(&server, "/fire", "{}", &[("Authorization", op.as_str())]).await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
+    // The server's log says what it did in words, never `Some(…)`.
+    let log = server.log.lock().unwrap().clone();
+    assert!(!log.contains("Some("), "{log}");
+    let resumed = log.lines().find(|l| l.contains("triggers resumed"));
+    assert!(
+        resumed.is_some_and(|l| l.contains("kind=schedule")),
+        "{log}"
+    );
+    let paused = log.lines().find(|l| l.contains("triggers paused"));
+    assert!(paused.is_some_and(|l| l.contains("every kind")), "{log}");
 }

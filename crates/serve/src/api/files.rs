@@ -68,7 +68,14 @@ pub async fn write(
         files::write(&app.catalog, &state, &target, &body, files::Mode::Any)
     })
     .await?;
-    tracing::info!(file = %written.file, by = %caller.name, kept_version = ?written.kept_version, "workflow file written through the API");
+    match written.kept_version {
+        Some(v) => {
+            tracing::info!(file = %written.file, by = %caller.name, kept_version = v, "workflow file written through the API")
+        }
+        None => {
+            tracing::info!(file = %written.file, by = %caller.name, "workflow file written through the API")
+        }
+    }
     let status = if written.created {
         StatusCode::CREATED
     } else {

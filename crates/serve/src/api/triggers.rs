@@ -125,7 +125,8 @@ pub async fn change(
     })
     .await?;
     let what = if paused { "paused" } else { "resumed" };
-    tracing::info!(workflow = %name, kind = ?kind.kind, by = %caller.name, "triggers {what}");
+    let shown = kind.kind.as_deref().unwrap_or("every kind");
+    tracing::info!(workflow = %name, kind = %shown, by = %caller.name, "triggers {what}");
     Ok(Json(TriggerState {
         workflow: name,
         kind: kind.kind,

@@ -289,7 +289,8 @@ impl Task {
         }
         self.owed = missed.latest.into();
         let next = slots::next_after(&schedule, now);
-        tracing::info!(workflow = %wf, schedule = %sched, next = ?next, "scheduled");
+        let next = next.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+        tracing::info!(workflow = %wf, schedule = %sched, next = %next, "scheduled");
         Some(now)
     }
 
