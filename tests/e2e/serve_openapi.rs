@@ -552,6 +552,15 @@ async fn a_bare_start_and_a_full_server_answer_as_the_document_says() {
     let resume = format!("/runs/{failed}/resume");
     let (s, refused) = post("/api/v1/runs/{id}/resume", &resume).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{refused}");
+    // Shedding load is not an error of the server: a warning (issue 74).
+    let log = server.log.lock().unwrap().clone();
+    let line = log.lines().find(|l| l.contains("answered 503"));
+    assert!(line.is_some_and(|l| l.contains("WARN")), "{log}");
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("ERROR") && l.contains("503")),
+        "{log}"
+    );
     // A body over --max-body, to a route that reads none: 413, declared.
     // The server answers from the length and closes: a client still
     // writing the 3 MiB may see a broken pipe instead of the answer (the

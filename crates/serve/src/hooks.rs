@@ -139,13 +139,14 @@ impl Hooks {
 
 /// The hook routes, with bodies limited to `max_body` bytes.
 pub fn router(hooks: Hooks, max_body: usize) -> Router {
-    Router::new()
-        .route(&format!("{PREFIX}/{{*path}}"), post(receive))
-        .with_state(hooks)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
-        .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(crate::problem::plain_errors))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    crate::problem::traced(
+        Router::new()
+            .route(&format!("{PREFIX}/{{*path}}"), post(receive))
+            .with_state(hooks)
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+            .layer(axum::extract::DefaultBodyLimit::max(max_body))
+            .layer(axum::middleware::from_fn(crate::problem::plain_errors)),
+    )
 }
 
 /// A served hook: its workflow and its trigger.

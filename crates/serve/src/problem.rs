@@ -291,3 +291,27 @@ pub async fn plain_errors(req: axum::extract::Request, next: axum::middleware::N
     }
     r
 }
+
+/// The request tracing of the API and the hooks: a 503 (the server is full
+/// or not ready: it sheds load as designed, and says when to come back) is
+/// a warning, other 5xx and failed responses errors, as tower-http logs them.
+pub fn traced<S>(router: axum::Router<S>) -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    use tower_http::classify::ServerErrorsFailureClass as Class;
+    let on_failure = |class: Class, latency: std::time::Duration, _: &tracing::Span| {
+        let ms = latency.as_millis() as u64;
+        match class {
+            Class::StatusCode(c) if c == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::warn!(
+                    status = c.as_u16(),
+                    latency_ms = ms,
+                    "answered 503: busy or not ready"
+                );
+            }
+            other => tracing::error!(classification = %other, latency_ms = ms, "response failed"),
+        }
+    };
+    router.layer(tower_http::trace::TraceLayer::new_for_http().on_failure(on_failure))
+}

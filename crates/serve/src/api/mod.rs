@@ -81,13 +81,14 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
     let open = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
         .route("/docs", get(crate::openapi::viewer::page));
-    Router::new()
-        .nest(PREFIX, authed.merge(open))
-        .fallback(not_found)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
-        .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(crate::problem::plain_errors))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    crate::problem::traced(
+        Router::new()
+            .nest(PREFIX, authed.merge(open))
+            .fallback(not_found)
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+            .layer(axum::extract::DefaultBodyLimit::max(max_body))
+            .layer(axum::middleware::from_fn(crate::problem::plain_errors)),
+    )
 }
 
 async fn not_found(uri: axum::http::Uri) -> Problem {
