@@ -355,6 +355,14 @@ async fn keys_roles_and_a_run_from_start_to_logs() {
     // The keys are nowhere in the log.
     let log = server.log.lock().unwrap().clone();
     assert!(log.contains("run started"), "{log}");
+    // Each line about a run names its workflow; its end says how long it took.
+    let about = |what: &str| log.lines().find(|l| l.contains(what)).unwrap_or("");
+    assert!(about("run started").contains("workflow=hello"), "{log}");
+    let ended = about("run ended");
+    assert!(
+        ended.contains("workflow=") && ended.contains("duration_ms="),
+        "{log}"
+    );
     for key in [&server.operator, &server.reader] {
         assert!(!log.contains(&key[4..]), "a key is in the log");
     }

@@ -47,6 +47,8 @@ pub(crate) async fn own(
     answer: oneshot::Sender<Result<Started, LaunchError>>,
 ) {
     let resuming = run.resume.is_some();
+    // The server's log names the workflow on each line about the run.
+    let workflow = run.plan.workflow.clone();
     // A woken run's earlier sessions parked: what waits for its end waits
     // for this session's.
     let mut waiting = launcher.parked_ends(&id);
@@ -78,9 +80,9 @@ pub(crate) async fn own(
         }
     };
     if resuming {
-        tracing::info!(run = %id, "run resumed");
+        tracing::info!(run = %id, workflow = %workflow, "run resumed");
     } else {
-        tracing::info!(run = %id, "run started");
+        tracing::info!(run = %id, workflow = %workflow, "run started");
     }
     let (ended, end) = oneshot::channel();
     waiting.push(ended);
@@ -103,7 +105,7 @@ pub(crate) async fn own(
         // a cancel that came as it parked goes to the store, which wakes it.
         drop((watch, session, held));
         drop(permit);
-        tracing::info!(run = %id, "run parked: it waits, holding no slot");
+        tracing::info!(run = %id, workflow = %workflow, "run parked: it waits, holding no slot");
         if launcher.wakes_parked() {
             launcher.parked(&id, waiting);
             // Checked once it is marked parked: a cancel from then on goes
@@ -135,7 +137,13 @@ pub(crate) async fn own(
     // run (of this id, too) at once.
     launcher.disown(&id);
     drop(permit);
-    tracing::info!(run = %id, status = result.status.name(), "run ended");
+    tracing::info!(
+        run = %id,
+        workflow = %workflow,
+        status = result.status.name(),
+        duration_ms = result.duration.as_millis() as u64,
+        "run ended"
+    );
     if let Some(rules) = alerts {
         crate::alerts::after_run(launcher.state_dir(), &rules).await;
     }
