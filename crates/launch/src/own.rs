@@ -137,10 +137,11 @@ pub(crate) async fn own(
     // run (of this id, too) at once.
     launcher.disown(&id);
     drop(permit);
+    // (Fields added after `status`: readers of `run ended run=… status=…` keep it.)
     tracing::info!(
         run = %id,
-        workflow = %workflow,
         status = result.status.name(),
+        workflow = %workflow,
         duration_ms = result.duration.as_millis() as u64,
         "run ended"
     );
