@@ -171,7 +171,9 @@ pub fn pause_triggers(
 pub fn resume_triggers(store: &Store, workflow: &str, kind: Option<&str>) -> crate::Result<usize> {
     Ok(match kind {
         Some(k) => {
-            for other in TRIGGER_KINDS.iter().filter(|o| **o != k) {
+            // (`*` itself is the pause of all: lifted alone.)
+            let others = TRIGGER_KINDS.iter().filter(|o| **o != k && k != "*");
+            for other in others {
                 store.conn.execute(
                     "INSERT INTO paused_triggers (workflow, kind, by, at)
                      SELECT workflow, ?2, by, at FROM paused_triggers
