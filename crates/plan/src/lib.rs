@@ -516,6 +516,22 @@ fn plan_calls(
     Ok((plan, inlined.wf))
 }
 
+/// An instance's name without its loop items: the step as written
+/// (`work` of `work[b]`, `m.work` of `m[x].work[y]`).
+pub fn without_items(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `concurrency`, else the CPU count.
 pub fn default_jobs(wf: &Workflow) -> usize {
     wf.concurrency.map(|c| c as usize).unwrap_or_else(|| {

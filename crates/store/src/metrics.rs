@@ -36,29 +36,13 @@ pub const MAX_STEPS_PER_WORKFLOW: usize = 100;
 /// The `step` label of the steps past [`MAX_STEPS_PER_WORKFLOW`].
 pub const OTHER_STEPS: &str = "(other)";
 
-/// The definition an instance's name stands for: `work` of `work[17]`,
-/// `d.up` of `d[eu].up` — a label per step as written, never per item.
-pub fn definition(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut depth = 0usize;
-    for c in name.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 /// `rows` (one per workflow and instance name) counted by workflow and
 /// step definition, at most [`MAX_STEPS_PER_WORKFLOW`] labels per workflow
 /// (the rest under [`OTHER_STEPS`]), in name order.
 fn by_definition(rows: Vec<StepTimes>) -> Vec<StepTimes> {
     let mut merged: std::collections::BTreeMap<(String, String), StepTimes> = Default::default();
     for r in rows {
-        let key = (r.workflow.clone(), definition(&r.step));
+        let key = (r.workflow.clone(), wfc_plan::without_items(&r.step));
         let e = merged.entry(key.clone()).or_insert_with(|| StepTimes {
             workflow: key.0,
             step: key.1,
@@ -206,9 +190,9 @@ mod tests {
 
     #[test]
     fn instances_count_under_their_definition() {
-        assert_eq!(definition("work[17]"), "work");
-        assert_eq!(definition("d[eu].up[a[b]]"), "d.up");
-        assert_eq!(definition("up.build"), "up.build");
+        assert_eq!(wfc_plan::without_items("work[17]"), "work");
+        assert_eq!(wfc_plan::without_items("d[eu].up[a[b]]"), "d.up");
+        assert_eq!(wfc_plan::without_items("up.build"), "up.build");
         let rows = (0..2000).map(|i| row("fan", &format!("work[{i}]"), 1));
         let rows: Vec<StepTimes> = rows.chain([row("fan", "sum", 1)]).collect();
         let out = by_definition(rows);

@@ -229,9 +229,9 @@ fn call_steps<'a>(g: &'a GraphRun, v: InstanceId) -> impl Iterator<Item = Instan
 /// else one that did not succeed.
 fn named_step(g: &GraphRun, v: InstanceId, relative: &str) -> Option<InstanceId> {
     let prefix = g.graph.steps[v].name.len() + 1;
-    let wanted = without_items(relative.trim_end_matches('.'));
+    let wanted = wfc_plan::without_items(relative.trim_end_matches('.'));
     let candidates: Vec<InstanceId> = call_steps(g, v)
-        .filter(|&i| without_items(&g.graph.steps[i].name[prefix..]) == wanted)
+        .filter(|&i| wfc_plan::without_items(&g.graph.steps[i].name[prefix..]) == wanted)
         .collect();
     let ended = |i: &&InstanceId, pick: &dyn Fn(StepStatus) -> bool| matches!(g.topo.state[**i], State::Done(s) if pick(s));
     (candidates
@@ -242,28 +242,12 @@ fn named_step(g: &GraphRun, v: InstanceId, relative: &str) -> Option<InstanceId>
     .copied()
 }
 
-/// `name` without its loop items: `work` for `work[b]`, `m.work` for
-/// `m[x].work[y]`.
-fn without_items(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut depth = 0usize;
-    for c in name.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn loop_items_are_left_out_of_names() {
-        assert_eq!(super::without_items("work[b]"), "work");
-        assert_eq!(super::without_items("m[x].work[y][z]"), "m.work");
-        assert_eq!(super::without_items("build"), "build");
+        assert_eq!(wfc_plan::without_items("work[b]"), "work");
+        assert_eq!(wfc_plan::without_items("m[x].work[y][z]"), "m.work");
+        assert_eq!(wfc_plan::without_items("build"), "build");
     }
 }
