@@ -64,6 +64,7 @@ pub mod delete;
 pub mod deliveries;
 pub mod durations;
 mod exclusive;
+pub mod failed_deliveries;
 pub mod fires;
 pub mod history_estimator;
 pub mod ignored;

@@ -43,7 +43,9 @@
 //! session is on); 25 `run_queue` (dead servers' runs, for any server to
 //! resume); 26 `served` (the workflows each server serves, as checked) and
 //! `leaders` (the server that does what one does for all); 27
-//! `run_queue.detail` (starts a full server queued for any server: `queued`).
+//! `run_queue.detail` (starts a full server queued for any server: `queued`);
+//! 28 `step_inputs.checked`; 29 `failed_deliveries` (the webhook requests
+//! that started nothing, with what a redelivery sends again).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -57,7 +59,7 @@ mod steps;
 use steps::*;
 
 /// The schema version this build writes: the length of [`migrations`].
-pub const VERSION: i64 = 28;
+pub const VERSION: i64 = 29;
 
 /// The oldest version `migrate` brings up to [`VERSION`].
 pub const OLDEST: i64 = 6;
@@ -95,6 +97,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(FROM_V25),
         M::up(FROM_V26),
         M::up(FROM_V27),
+        M::up(FROM_V28),
     ])
 }
 
@@ -275,6 +278,23 @@ CREATE TABLE ignored_firings (
     delivery TEXT                          -- a webhook delivery's id, when sent
 );
 CREATE INDEX ignored_firings_by_workflow ON ignored_firings (workflow, at);
+
+CREATE TABLE failed_deliveries (
+    id       TEXT PRIMARY KEY,             -- what a redelivery names
+    at       INTEGER NOT NULL,
+    hook     TEXT NOT NULL,                -- the hook's path: `/push`
+    workflow TEXT NOT NULL,
+    file     TEXT NOT NULL,
+    status   INTEGER NOT NULL,             -- the HTTP status it was answered
+    code     TEXT NOT NULL,                -- `API001`…; `API100`: its `when` turned it down
+    reason   TEXT NOT NULL,
+    delivery TEXT,                         -- the sender's delivery id, when sent
+    request  TEXT,                         -- {"query", "headers"}: NULL when not kept
+    body     BLOB,                         -- the raw body: NULL when not kept
+    not_kept TEXT                          -- why the request was not kept
+) WITHOUT ROWID;
+CREATE INDEX failed_deliveries_by_hook ON failed_deliveries (hook, at);
+CREATE INDEX failed_deliveries_by_workflow ON failed_deliveries (workflow, at);
 
 CREATE TABLE artifacts (
     run_id      TEXT NOT NULL REFERENCES runs (id),

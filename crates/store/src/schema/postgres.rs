@@ -24,6 +24,7 @@ const LATER: [&str; (VERSION - FIRST) as usize] = [
     super::FROM_V25,
     super::FROM_V26,
     super::FROM_V27,
+    super::FROM_V28,
 ];
 use crate::db::{Db, Optional};
 
@@ -192,6 +193,7 @@ mod tests {
         db.execute_batch(
             "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue; DROP TABLE served; DROP TABLE leaders;
              ALTER TABLE runs DROP COLUMN owner; ALTER TABLE step_inputs DROP COLUMN checked;
+             DROP TABLE failed_deliveries;
              UPDATE wfc_schema SET version = 22",
         )
         .unwrap();
@@ -214,12 +216,17 @@ mod tests {
         db.execute("SELECT role, server, at FROM leaders", ())
             .unwrap();
         db.execute("SELECT checked FROM step_inputs", ()).unwrap();
+        db.execute(
+            "SELECT id, hook, status, code, request, body, not_kept FROM failed_deliveries",
+            (),
+        )
+        .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));
         // From 26: the queue's column and its notice come with 27.
         db.execute_batch(
             "DROP TRIGGER run_queue_news ON run_queue; ALTER TABLE run_queue DROP COLUMN detail;
-             ALTER TABLE step_inputs DROP COLUMN checked;
+             ALTER TABLE step_inputs DROP COLUMN checked; DROP TABLE failed_deliveries;
              UPDATE wfc_schema SET version = 26",
         )
         .unwrap();

@@ -24,6 +24,27 @@ CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 /// Version 27 to 28: what a step's `up to date when` check said.
 pub(super) const FROM_V27: &str = "ALTER TABLE step_inputs ADD COLUMN checked TEXT;";
 
+/// Version 28 to 29: the webhook deliveries that started nothing, with
+/// what a redelivery sends again (see `failed_deliveries`).
+pub(super) const FROM_V28: &str = r#"
+CREATE TABLE failed_deliveries (
+    id       TEXT PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    hook     TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    file     TEXT NOT NULL,
+    status   INTEGER NOT NULL,
+    code     TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    delivery TEXT,
+    request  TEXT,
+    body     BLOB,
+    not_kept TEXT
+) WITHOUT ROWID;
+CREATE INDEX failed_deliveries_by_hook ON failed_deliveries (hook, at);
+CREATE INDEX failed_deliveries_by_workflow ON failed_deliveries (workflow, at);
+"#;
+
 /// Version 25 to 26: what each server serves, for the runs it claims to
 /// be those it can resume (see `served`), and which server leads what only
 /// one may do (see `servers::lead`).
