@@ -163,6 +163,7 @@ mod serve_artifacts;
 mod serve_changes;
 mod serve_client;
 mod serve_deadlines;
+mod serve_deliveries;
 mod serve_durable;
 mod serve_errors;
 mod serve_events;

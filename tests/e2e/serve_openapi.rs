@@ -255,6 +255,10 @@ async fn every_documented_route_answers_as_the_document_says() {
             "/api/v1/workflows/{name}/ignored",
             api("/workflows/hooked/ignored?limit=x"),
         ),
+        (
+            "/api/v1/workflows/{name}/deliveries",
+            api("/workflows/hooked/deliveries"),
+        ),
         ("/api/v1/files/{path}", api("/files/hello.wf")),
         ("/api/v1/files/{path}", api("/files/nothing.wf")),
         ("/api/v1/runs", api("/runs")),
@@ -439,6 +443,38 @@ async fn every_documented_route_answers_as_the_document_says() {
         &root("/hooks/team/open"),
         rd,
         Some(json!({})),
+    )
+    .await;
+    // The deliveries that started nothing (the read key's, the ignored
+    // one), one of them redelivered, and one that is not kept.
+    let (_, _, failed) = c
+        .call(
+            Method::GET,
+            "/api/v1/workflows/{name}/deliveries",
+            &api("/workflows/hooked/deliveries?limit=5"),
+            rd,
+            None,
+        )
+        .await;
+    let kept = failed[0]["id"]
+        .as_str()
+        .expect("a failed delivery")
+        .to_owned();
+    let redeliver = "/api/v1/deliveries/{id}/redeliver";
+    c.call(
+        Method::POST,
+        redeliver,
+        &api(&format!("/deliveries/{kept}/redeliver")),
+        op,
+        None,
+    )
+    .await;
+    c.call(
+        Method::POST,
+        redeliver,
+        &api("/deliveries/nothing/redeliver"),
+        op,
+        None,
     )
     .await;
     c.call(

@@ -186,7 +186,6 @@ async fn run(config: Config) -> Result<(), String> {
         guesses: Arc::default(),
     };
     let timed = app.clone();
-    let dash = dashboard::Dash::new(app.clone(), gate.clone());
     changes::start(app.catalog.clone(), launcher.clone(), config.poll_changes);
     let hooks = hooks::Hooks::new(
         app.catalog.clone(),
@@ -195,6 +194,7 @@ async fn run(config: Config) -> Result<(), String> {
         config.rate,
         config.burst,
     );
+    let dash = dashboard::Dash::new(app.clone(), gate.clone(), hooks.clone());
     let mcp = mcp::http::router(
         app.clone(),
         gate.clone(),
@@ -268,8 +268,8 @@ async fn run(config: Config) -> Result<(), String> {
         .route("/healthz", axum::routing::get(ops::health))
         .route("/readyz", axum::routing::get(ops::ready))
         .with_state(ops);
-    let router =
-        api::router(app, gate, config.max_body).merge(hooks::router(hooks, config.max_body));
+    let router = api::router(app, gate, config.max_body, hooks.clone())
+        .merge(hooks::router(hooks, config.max_body));
     let router = router.merge(ops);
     let router = router.merge(dashboard::router(dash));
     let router = router

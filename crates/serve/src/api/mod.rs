@@ -40,11 +40,19 @@ pub const PREFIX: &str = "/api/v1";
 
 /// The whole API: authenticated routes, the OpenAPI document and its page,
 /// a body size limit of `max_body` bytes.
-pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
+pub fn router(app: App, gate: Gate, max_body: usize, hooks: crate::hooks::Hooks) -> Router {
     let authed = Router::new()
         .route("/workflows", get(workflows::list))
         .route("/workflows/{name}/runs", post(workflows::start))
         .route("/workflows/{name}/ignored", get(ignored::list))
+        .route(
+            "/workflows/{name}/deliveries",
+            get(crate::hooks::failed::list),
+        )
+        .route(
+            "/deliveries/{id}/redeliver",
+            post(crate::hooks::failed::redeliver),
+        )
         .route(
             "/workflows/{name}/triggers/pause",
             post(triggers::pause_triggers),
@@ -77,6 +85,7 @@ pub fn router(app: App, gate: Gate, max_body: usize) -> Router {
         .route("/stats", get(runs::stats))
         .route("/servers", get(servers::list))
         .route_layer(axum::middleware::from_fn_with_state(gate, auth::check))
+        .layer(axum::Extension(hooks))
         .with_state(app);
     let open = Router::new()
         .route("/openapi.json", get(crate::openapi::document))

@@ -24,6 +24,7 @@ pub mod graph;
 pub mod metrics;
 pub mod pages;
 pub mod plan_changes;
+pub mod redeliver;
 pub mod run_log;
 pub mod run_output;
 pub mod run_page;
@@ -66,15 +67,18 @@ pub const BAD_WINDOW: &str = "API089";
 pub struct Dash {
     pub app: App,
     pub gate: Gate,
+    /// The webhooks, for a redelivery.
+    pub hooks: crate::hooks::Hooks,
     pub sessions: Arc<Sessions>,
     templates: Arc<Environment<'static>>,
 }
 
 impl Dash {
-    pub fn new(app: App, gate: Gate) -> Dash {
+    pub fn new(app: App, gate: Gate, hooks: crate::hooks::Hooks) -> Dash {
         Dash {
             app,
             gate,
+            hooks,
             sessions: Arc::default(),
             templates: Arc::new(templates()),
         }
@@ -199,6 +203,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/cancel", post(actions::cancel))
         .route("/runs/{id}/pause", post(actions::pause))
         .route("/workflows/{name}/triggers/{verb}", post(actions::triggers))
+        .route("/deliveries/{id}/redeliver", post(redeliver::redeliver))
         .route("/runs/{id}/resume", post(actions::resume))
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(actions::reject))

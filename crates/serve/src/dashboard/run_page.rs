@@ -482,7 +482,14 @@ fn cpu(seconds: f64) -> String {
 }
 
 /// What an action's redirect may say it did.
-pub const DONE: [&str; 4] = ["cancelled", "approved", "rejected", "resumed"];
+pub const DONE: [&str; 6] = [
+    "cancelled",
+    "approved",
+    "rejected",
+    "resumed",
+    "paused",
+    "redelivered",
+];
 
 /// `GET /runs/{id}/gantt`: the timeline alone.
 pub async fn gantt(

@@ -1,8 +1,11 @@
 //! `/triggers`: each served workflow that has triggers, each trigger as
 //! the file says it, a schedule's next five slots (in its zone, and in the
 //! browser's), whether it is paused (and a toggle for an operator), and
-//! the firings that started nothing with why: webhook deliveries and
-//! schedule slots a `when` turned down ([`wfc_store::ignored`]).
+//! the firings that started nothing with why: schedule slots and changes
+//! a `when` turned down ([`wfc_store::ignored`]), and each webhook delivery
+//! that started nothing — refused, limited, paused or ignored — with its
+//! answer and a Redeliver button for an operator
+//! ([`wfc_store::failed_deliveries`]).
 
 use super::session::Session;
 use super::{Dash, STORE};
@@ -18,6 +21,8 @@ use wfc_store::pause::PausedTrigger;
 const SLOTS: usize = 5;
 /// How many ignored firings of a workflow are shown.
 const IGNORED: i64 = 20;
+/// How many failed deliveries of a workflow's hooks are shown.
+const DELIVERIES: i64 = 20;
 
 /// One slot: in the schedule's zone, and in UTC for `<time datetime>`.
 #[derive(Serialize)]
@@ -44,6 +49,22 @@ struct IgnoredLine {
     delivery: Option<String>,
 }
 
+/// A webhook delivery that started nothing.
+#[derive(Serialize)]
+struct DeliveryLine {
+    id: String,
+    at: String,
+    hook: String,
+    status: u16,
+    code: String,
+    reason: String,
+    delivery: Option<String>,
+    redeliverable: bool,
+    not_kept: Option<String>,
+    /// The run a later delivery of its id (or its redelivery) started.
+    since: Option<String>,
+}
+
 /// A workflow's triggers and what they did not start.
 #[derive(Serialize)]
 struct Card {
@@ -51,6 +72,8 @@ struct Card {
     triggers: Vec<TriggerLine>,
     paused: Vec<PausedTrigger>,
     ignored: Vec<IgnoredLine>,
+    webhooks: bool,
+    deliveries: Vec<DeliveryLine>,
 }
 
 /// `GET /triggers`.
@@ -87,16 +110,19 @@ pub async fn page(State(dash): State<Dash>, Extension(session): Extension<Sessio
                     },
                 })
                 .collect();
-            let (paused, ignored) = match &store {
+            let webhooks = wf.triggers.iter().any(|t| t.kind() == "webhook");
+            let (paused, ignored, deliveries) = match &store {
                 Some(s) => {
                     let paused = wfc_store::pause::paused_triggers(s)
                         .map_err(|e| e.to_string())?
                         .into_iter()
                         .filter(|p| p.workflow == wf.name)
                         .collect();
+                    // A webhook's are among its failed deliveries, with more.
                     let ignored = wfc_store::ignored::of_workflow(s, &wf.name, IGNORED)
                         .map_err(|e| e.to_string())?
                         .into_iter()
+                        .filter(|i| !i.trigger.starts_with("webhook "))
                         .map(|i| IgnoredLine {
                             at: wfc_store::pause::when(i.at),
                             trigger: i.trigger,
@@ -104,15 +130,22 @@ pub async fn page(State(dash): State<Dash>, Extension(session): Extension<Sessio
                             delivery: i.delivery,
                         })
                         .collect();
-                    (paused, ignored)
+                    let deliveries = if webhooks {
+                        deliveries(s, &wf.name).map_err(|e| e.to_string())?
+                    } else {
+                        Vec::new()
+                    };
+                    (paused, ignored, deliveries)
                 }
-                None => (Vec::new(), Vec::new()),
+                None => (Vec::new(), Vec::new(), Vec::new()),
             };
             cards.push(Card {
                 name: wf.name.clone(),
                 triggers,
                 paused,
                 ignored,
+                webhooks,
+                deliveries,
             });
         }
         Ok(cards)
@@ -129,4 +162,31 @@ pub async fn page(State(dash): State<Dash>, Extension(session): Extension<Sessio
         ),
         Err(e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session)),
     }
+}
+
+/// The newest failed deliveries of `workflow`'s hooks, each with the run
+/// its delivery id (or its redelivery) started since, if one did.
+fn deliveries(s: &wfc_store::Store, workflow: &str) -> wfc_store::Result<Vec<DeliveryLine>> {
+    let found = wfc_store::failed_deliveries::of_workflow(s, workflow, DELIVERIES)?;
+    found
+        .into_iter()
+        .map(|d| {
+            let key = match &d.delivery {
+                Some(sent) => format!("{} {sent}", d.hook),
+                None => format!("{} redelivery-{}", d.hook, d.id),
+            };
+            Ok(DeliveryLine {
+                since: wfc_store::deliveries::run_of(s, &key)?,
+                redeliverable: d.redeliverable(),
+                at: wfc_store::pause::when(d.at),
+                id: d.id,
+                hook: d.hook,
+                status: d.status,
+                code: d.code,
+                reason: d.reason,
+                delivery: d.delivery,
+                not_kept: d.not_kept,
+            })
+        })
+        .collect()
 }
