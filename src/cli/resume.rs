@@ -198,8 +198,8 @@ pub fn run(args: ResumeArgs) -> ExitCode {
         ));
     }
     // A resumed run keeps the trigger of its first session (`run.trigger`).
-    let trigger = match wfc_store::listing::trigger(&store, &id) {
-        Ok(t) => t,
+    let (trigger, scheduled) = match wfc_store::listing::started_by(&store, &id) {
+        Ok(s) => (s.trigger, s.scheduled),
         Err(e) => return store_error(e),
     };
     drop(store);
@@ -225,6 +225,9 @@ pub fn run(args: ResumeArgs) -> ExitCode {
                 restored: r.restored,
                 started,
                 trigger,
+                scheduled: scheduled
+                    .and_then(|ms| u64::try_from(ms).ok())
+                    .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
             }),
             started: None,
             woken: parked,

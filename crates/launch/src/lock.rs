@@ -36,24 +36,29 @@ use wfc_store::locks::{self, Holder};
 use wfc_store::Store;
 
 /// The lock key of run `run_id` of `plan`, started by `trigger` at
-/// `started`, if the workflow has a `lock`.
+/// `started` for the slot `scheduled` (if any), if the workflow has a `lock`.
 pub fn key(
     plan: &Plan,
     run_id: &str,
     trigger: &str,
     started: SystemTime,
+    scheduled: Option<SystemTime>,
 ) -> Result<Option<String>, LaunchError> {
     // As `run.started` reads in the run: RFC 3339 UTC, whole seconds.
-    let full = wfc_contract::timestamp(started);
-    let started = match full.rfind('.') {
-        Some(dot) => format!("{}Z", &full[..dot]),
-        None => full,
+    let seconds = |at: SystemTime| {
+        let full = wfc_contract::timestamp(at);
+        match full.rfind('.') {
+            Some(dot) => format!("{}Z", &full[..dot]),
+            None => full,
+        }
     };
+    let (started, scheduled) = (seconds(started), seconds(scheduled.unwrap_or(started)));
     let run = RunInfo {
         id: run_id,
         workflow: &plan.workflow,
         trigger,
         started: &started,
+        scheduled: &scheduled,
     };
     match plan.lock_key(&run) {
         None => Ok(None),

@@ -174,7 +174,8 @@ fn early_lock(launcher: &Launcher, run: &Run, id: &str) -> Result<Option<Held>, 
         return Ok(None);
     }
     let dir = launcher.state_dir().to_path_buf();
-    let Some(key) = crate::lock::key(&run.plan, id, &run.trigger, SystemTime::now())? else {
+    let now = SystemTime::now();
+    let Some(key) = crate::lock::key(&run.plan, id, &run.trigger, now, run.scheduled)? else {
         return Ok(None);
     };
     Ok(Some(Held::new(dir, &run.plan, key, id.to_owned())))
@@ -200,6 +201,7 @@ async fn start(
         started_by,
         delivery,
         slot,
+        scheduled,
         resume,
         record,
         reap,
@@ -219,16 +221,16 @@ async fn start(
     // wait with no process (`--approve` cannot). A parked run keeps its
     // lock: the store judges a parked holder alive.
     let may_park = record && approvals.is_none();
-    let (restored, first_started) = match resume {
-        Some(r) => (Some(r.restored), Some(r.started)),
-        None => (None, None),
+    let (restored, first_started, scheduled) = match resume {
+        Some(r) => (Some(r.restored), Some(r.started), r.scheduled),
+        None => (None, None, scheduled),
     };
     let resuming = restored.is_some();
     let started_at = first_started.unwrap_or_else(SystemTime::now);
     let dir = launcher.state_dir().to_path_buf();
     let held = match early {
         Some(held) => Some(held),
-        None => crate::lock::key(&plan, id, &trigger, started_at)?
+        None => crate::lock::key(&plan, id, &trigger, started_at, scheduled)?
             .map(|key| Held::new(dir.clone(), &plan, key, id.to_owned())),
     };
     let (at_start, taken, later) = match fingerprints {
@@ -246,6 +248,7 @@ async fn start(
             plan: taken,
             start: wfc_store::store_recorder::StartRows {
                 slot: slot.filter(|_| !resuming),
+                scheduled: scheduled.map(wfc_store::ms),
                 queued,
                 ..Default::default()
             },
@@ -309,6 +312,7 @@ async fn start(
     request.prior = prior;
     // The instant the lock key read is the run's `run.started` too.
     request.started = Some(started_at);
+    request.scheduled = scheduled;
     request.session = session.as_ref().map_or(1, RunSession::number);
     request.artifacts = session
         .as_ref()

@@ -36,6 +36,8 @@ pub struct Resume {
     pub started: SystemTime,
     /// What started it first (`run.trigger` keeps it).
     pub trigger: String,
+    /// The slot it is for (`run.scheduled` keeps it).
+    pub scheduled: Option<SystemTime>,
 }
 
 /// The plan's fingerprints, which the store keeps so that `wfc resume` can
@@ -88,6 +90,8 @@ pub struct Run {
     /// the epoch), claimed with its record: of several servers firing one
     /// slot, the first to record it starts it.
     pub slot: Option<(wfc_store::fires::ScheduleId, i64)>,
+    /// The slot it is for (`run.scheduled`): a schedule's or a backfill's.
+    pub scheduled: Option<SystemTime>,
     /// Its id (default: a new one).
     pub id: Option<String>,
     /// Go on with a recorded run instead of starting a new one.
@@ -159,6 +163,7 @@ impl Run {
             started_by: None,
             delivery: None,
             slot: None,
+            scheduled: None,
             id: None,
             resume: None,
             admission: Admission::default(),

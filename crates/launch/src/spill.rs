@@ -76,11 +76,13 @@ pub(crate) async fn queue(
             version: run.plan.version.clone(),
             tags: run.plan.tags.clone(),
             delivery: run.delivery,
+            scheduled: run.scheduled.map(wfc_store::ms),
             ..StartRows::default()
         },
         detail: serde_json::json!({
             "rerun": {"all": run.rerun.all, "steps": run.rerun.steps},
             "keep_going": run.keep_going,
+            "scheduled": run.scheduled.map(wfc_store::ms),
         })
         .to_string(),
     };
@@ -133,4 +135,7 @@ pub fn options(run: &mut Run, detail: &str) {
         })
         .unwrap_or_default();
     run.keep_going = v["keep_going"].as_bool().unwrap_or(false);
+    run.scheduled = v["scheduled"]
+        .as_u64()
+        .map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms));
 }

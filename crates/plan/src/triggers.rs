@@ -72,6 +72,8 @@ pub struct RunInfo<'a> {
     pub trigger: &'a str,
     /// RFC 3339, UTC.
     pub started: &'a str,
+    /// The slot the run is for (RFC 3339, UTC): `started` when it has none.
+    pub scheduled: &'a str,
 }
 
 impl Plan {
@@ -118,9 +120,13 @@ fn replace_run(e: &mut Expr, run: &RunInfo) {
                 RunField::Workflow => run.workflow,
                 RunField::Trigger => run.trigger,
                 // A `time`: `parse_time("…")` is its literal.
-                RunField::Started => {
+                RunField::Started | RunField::Scheduled => {
+                    let at = match f {
+                        RunField::Scheduled => run.scheduled,
+                        _ => run.started,
+                    };
                     let text = Expr {
-                        kind: ExprKind::Str(run.started.to_string()),
+                        kind: ExprKind::Str(at.to_string()),
                         ty: ir::Type::String,
                         span: e.span,
                         tainted: false,

@@ -1,4 +1,5 @@
-//! What `run.id`, `run.workflow`, `run.trigger`, `run.started` and, in
+//! What `run.id`, `run.workflow`, `run.trigger`, `run.started`,
+//! `run.scheduled` and, in
 //! handlers, `run.status`, `run.duration` and `run.failures` evaluate to;
 //! `run.dir`, the run's own folder.
 
@@ -16,6 +17,8 @@ pub struct RunContext {
     pub trigger: String,
     /// When the run first started (a resumed run keeps its first start).
     pub started: SystemTime,
+    /// The slot a schedule's or a backfill's run is for; `None`: `started`.
+    pub scheduled: Option<SystemTime>,
     /// Set when the main graph has ended, for the handlers.
     pub ended: Option<MainEnded>,
     /// The run's folder (`run.dir`, `$WFC_RUN_DIR`); empty when it has none.
@@ -45,6 +48,9 @@ impl RunContext {
             // To the millisecond: `now() - run.started >= 1s` holds after
             // a second, not up to one early (issue 73).
             RunField::Started => Value::Time(wfc_language::time_value::from_system(self.started)),
+            RunField::Scheduled => Value::Time(wfc_language::time_value::from_system(
+                self.scheduled.unwrap_or(self.started),
+            )),
             RunField::Dir => text(&self.dir),
             RunField::Status => self.ended.as_ref().map_or(Value::Null, |e| text(e.status)),
             RunField::Duration => self.ended.as_ref().map_or(Value::Null, |e| {
@@ -78,6 +84,7 @@ mod tests {
             workflow: "ci".into(),
             trigger: "manual".into(),
             started: SystemTime::UNIX_EPOCH + Duration::from_millis(1_000_123),
+            scheduled: None,
             ended: None,
             dir: "/tmp/wfc-run-r1".into(),
         };

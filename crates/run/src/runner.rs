@@ -73,6 +73,8 @@ pub struct RunOptions {
     /// When the run first started: before this session (`wfc resume`), or
     /// when its launch took the instant (a `lock` key read `run.started`).
     pub started: Option<SystemTime>,
+    /// The slot a schedule's or a backfill's run is for (`run.scheduled`).
+    pub scheduled: Option<SystemTime>,
     /// Which session of the run this is (1, then one more each resume).
     pub session: i64,
     /// `--executor slurm`: `shell` steps whose file names no executor are
@@ -220,6 +222,7 @@ impl<'p> Runner<'p> {
             workflow: plan.workflow.clone(),
             trigger: opts.trigger.clone(),
             started: opts.started.unwrap_or_else(SystemTime::now),
+            scheduled: opts.scheduled,
             ended: None,
             dir: (opts.run_dir.as_deref()).map_or_else(String::new, |d| d.display().to_string()),
         };

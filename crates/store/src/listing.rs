@@ -181,6 +181,8 @@ pub struct Start {
     /// Who: [`CLI`] for `wfc run`; `None` for a run recorded before
     /// schema 18, which did not say.
     pub by: Option<String>,
+    /// The slot a schedule's or a backfill's run is for (ms since the epoch).
+    pub scheduled: Option<i64>,
 }
 
 /// What started run `id`.
@@ -192,13 +194,14 @@ pub fn trigger(store: &Store, id: &str) -> crate::Result<String> {
 pub fn started_by(store: &Store, id: &str) -> crate::Result<Start> {
     let conn = &store.conn;
     let row = crate::db::Optional::optional(conn.query_row(
-        "SELECT trigger, origin, started_by FROM run_triggers WHERE run_id = ?1",
+        "SELECT trigger, origin, started_by, scheduled_at FROM run_triggers WHERE run_id = ?1",
         [id],
         |r| {
             Ok(Start {
                 trigger: r.get(0)?,
                 origin: r.get(1)?,
                 by: r.get(2)?,
+                scheduled: r.get(3)?,
             })
         },
     ))?;
@@ -206,6 +209,7 @@ pub fn started_by(store: &Store, id: &str) -> crate::Result<Start> {
         trigger: MANUAL.to_owned(),
         origin: None,
         by: Some(CLI.to_owned()),
+        scheduled: None,
     }))
 }
 
@@ -399,6 +403,7 @@ mod tests {
             trigger: trigger.into(),
             origin: origin.map(Into::into),
             by: by.map(Into::into),
+            scheduled: None,
         };
         assert_eq!(started_by(c, "a").unwrap(), start(MANUAL, None, Some(CLI)));
         assert_eq!(

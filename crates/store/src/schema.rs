@@ -45,7 +45,9 @@
 //! `leaders` (the server that does what one does for all); 27
 //! `run_queue.detail` (starts a full server queued for any server: `queued`);
 //! 28 `step_inputs.checked`; 29 `failed_deliveries` (the webhook requests
-//! that started nothing, with what a redelivery sends again).
+//! that started nothing, with what a redelivery sends again) and
+//! `run_triggers.scheduled_at` (the slot a schedule's or a backfill's run
+//! is for: `run.scheduled`).
 //!
 //! Times are integer milliseconds since the Unix epoch; JSON columns hold
 //! masked values only (secrets are `***` before anything reaches the store).
@@ -241,7 +243,8 @@ CREATE TABLE run_triggers (
     run_id  TEXT PRIMARY KEY,              -- no row: started by `wfc run` (manual)
     trigger TEXT NOT NULL,                 -- api | schedule | webhook | change | …
     origin  TEXT,                          -- where an `api` run came from: mcp | dashboard
-    started_by TEXT                        -- who: a key's name, a webhook's path, a schedule's pattern
+    started_by TEXT,                       -- who: a key's name, a webhook's path, a schedule's pattern
+    scheduled_at INTEGER                   -- the slot a schedule's or a backfill's run is for (ms)
 ) WITHOUT ROWID;
 
 CREATE TABLE run_locks (

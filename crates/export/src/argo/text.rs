@@ -65,6 +65,10 @@ fn run_field(f: RunField) -> Blocker {
             "`run.trigger`",
             "Argo does not tell a workflow what submitted it (a person, a CronWorkflow, an event)",
         ),
+        RunField::Scheduled => Blocker::NoArgoValue(
+            "`run.scheduled`",
+            "Argo gives `{{workflow.scheduledTime}}` to a CronWorkflow's runs only, and has no backfill that sets it",
+        ),
         RunField::Duration => Blocker::NoArgoValue(
             "`run.duration`",
             "Argo's `{{workflow.duration}}` is seconds as a number, not wfc's duration",

@@ -94,7 +94,7 @@ impl Checker<'_> {
 pub fn run_field_type(f: RunField) -> Type {
     match f {
         RunField::Duration => Type::Duration,
-        RunField::Started => Type::Time,
+        RunField::Started | RunField::Scheduled => Type::Time,
         RunField::Failures => Type::list(Type::map(Type::String)),
         _ => Type::String,
     }

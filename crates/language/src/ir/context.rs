@@ -12,8 +12,10 @@ pub enum RunField {
     Workflow,
     /// What started the run: `"manual"` for `wfc run` and `wfc resume`.
     Trigger,
-    /// When the run first started: a `time`, to the second.
+    /// When the run first started: a `time`, to the millisecond.
     Started,
+    /// The slot a schedule's or a backfill's run is for; else `Started`.
+    Scheduled,
     /// In handlers: `"succeeded"`, `"failed"` or `"cancelled"`.
     Status,
     /// In handlers: how long the run has taken so far.
@@ -26,11 +28,12 @@ pub enum RunField {
 
 impl RunField {
     /// Every field, in the order the docs list them.
-    pub const ALL: [RunField; 8] = [
+    pub const ALL: [RunField; 9] = [
         RunField::Id,
         RunField::Workflow,
         RunField::Trigger,
         RunField::Started,
+        RunField::Scheduled,
         RunField::Status,
         RunField::Duration,
         RunField::Failures,
@@ -43,6 +46,7 @@ impl RunField {
             RunField::Workflow => "workflow",
             RunField::Trigger => "trigger",
             RunField::Started => "started",
+            RunField::Scheduled => "scheduled",
             RunField::Status => "status",
             RunField::Duration => "duration",
             RunField::Failures => "failures",
@@ -71,6 +75,7 @@ impl RunField {
                 "What started the run: `\"manual\"` (`wfc run`, `wfc resume`); the server will use `\"schedule\"`, `\"webhook\"`, `\"change\"` and `\"api\"`."
             }
             RunField::Started => "When the run first started, a `time` (`${run.started}` writes RFC 3339 in UTC, e.g. `2026-05-01T09:30:00Z`).",
+            RunField::Scheduled => "The time the run is for, a `time`: a schedule's slot for a run its `on schedule` or `wfc backfill` started (the slot's instant, however late the run began), else `run.started`.",
             RunField::Status => {
                 "In handlers: how the main graph ended, `\"succeeded\"`, `\"failed\"` or `\"cancelled\"`."
             }

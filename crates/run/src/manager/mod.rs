@@ -101,6 +101,8 @@ pub struct RunRequest {
     pub trigger: String,
     /// When the run first started, for a resumed run (`run.started`).
     pub started: Option<std::time::SystemTime>,
+    /// The slot it is for (`run.scheduled`; `None`: its start).
+    pub scheduled: Option<std::time::SystemTime>,
     /// Which session of the run this is (see [`RunOptions::session`]).
     pub session: i64,
     /// Waited for before the first step (the server's `lock`).
@@ -143,6 +145,7 @@ impl RunRequest {
             prior: Vec::new(),
             trigger: "manual".into(),
             started: None,
+            scheduled: None,
             session: 1,
             before_steps: None,
             artifacts: None,
@@ -330,6 +333,7 @@ impl RunManager {
             reaper_tag: shared.reaper.as_ref().map(|r| r.tag().to_owned()),
             trigger: request.trigger,
             started: request.started,
+            scheduled: request.scheduled,
             session: request.session,
             slurm_by_default: shared.slurm_by_default,
             workflow_dir,

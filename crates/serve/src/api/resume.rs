@@ -110,18 +110,21 @@ fn refused(why: resume::Refusal) -> Problem {
     Problem::new(Code::NotResumable, why.0)
 }
 
-/// The run `typed` names: its id, its record and its trigger.
-pub async fn recorded(app: &App, typed: String) -> Result<(String, Recorded, String), Problem> {
+/// The run `typed` names: its id, its record and what started it.
+pub async fn recorded(
+    app: &App,
+    typed: String,
+) -> Result<(String, Recorded, wfc_store::listing::Start), Problem> {
     with_store(app, move |s| {
         let id = find_run(s, &typed)?;
         let rec = reuse::recorded(s, &id).map_err(Problem::store)?;
-        let trigger = wfc_store::listing::trigger(s, &id).map_err(Problem::store)?;
-        Ok((id, rec, trigger))
+        let start = wfc_store::listing::started_by(s, &id).map_err(Problem::store)?;
+        Ok((id, rec, start))
     })
     .await
 }
 
-/// Compiles run `id` (recorded as `rec`, started by `trigger`) again from
+/// Compiles run `id` (recorded as `rec`, started as `start` says) again from
 /// `workflow` with its recorded params (secrets from their defaults),
 /// checks the plan against the recorded one, and gives the new session to
 /// start: the steps that succeeded are restored, not run again. With
@@ -131,7 +134,7 @@ pub async fn prepare(
     app: &App,
     id: String,
     rec: Recorded,
-    trigger: String,
+    start: wfc_store::listing::Start,
     workflow: Checked,
     ask_again: bool,
 ) -> Result<Run, Problem> {
@@ -168,12 +171,16 @@ pub async fn prepare(
     let r = checked.map_err(refused)?;
     let started = std::time::UNIX_EPOCH
         + std::time::Duration::from_millis(u64::try_from(recorded.started_ms).unwrap_or(0));
+    let trigger = start.trigger;
     let mut run = Run::new(plan, ir, file, file_hash).triggered_by(&trigger);
     run.resume = Some(Resume {
         run_id: id,
         restored: r.restored,
         started,
         trigger,
+        scheduled: start.scheduled.map(|ms| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+        }),
     });
     Ok(run)
 }

@@ -193,7 +193,7 @@ mod tests {
         db.execute_batch(
             "DROP TABLE log_chunks; DROP TABLE servers; DROP TABLE run_queue; DROP TABLE served; DROP TABLE leaders;
              ALTER TABLE runs DROP COLUMN owner; ALTER TABLE step_inputs DROP COLUMN checked;
-             DROP TABLE failed_deliveries;
+             DROP TABLE failed_deliveries; ALTER TABLE run_triggers DROP COLUMN scheduled_at;
              UPDATE wfc_schema SET version = 22",
         )
         .unwrap();
@@ -221,12 +221,15 @@ mod tests {
             (),
         )
         .unwrap();
+        db.execute("SELECT scheduled_at FROM run_triggers", ())
+            .unwrap();
         // Again: nothing left to do.
         assert_eq!(migrate(db), Ok(VERSION));
         // From 26: the queue's column and its notice come with 27.
         db.execute_batch(
             "DROP TRIGGER run_queue_news ON run_queue; ALTER TABLE run_queue DROP COLUMN detail;
              ALTER TABLE step_inputs DROP COLUMN checked; DROP TABLE failed_deliveries;
+             ALTER TABLE run_triggers DROP COLUMN scheduled_at;
              UPDATE wfc_schema SET version = 26",
         )
         .unwrap();

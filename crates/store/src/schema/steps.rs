@@ -25,8 +25,10 @@ CREATE INDEX step_inputs_by_key ON step_inputs (scope, step, key);
 pub(super) const FROM_V27: &str = "ALTER TABLE step_inputs ADD COLUMN checked TEXT;";
 
 /// Version 28 to 29: the webhook deliveries that started nothing, with
-/// what a redelivery sends again (see `failed_deliveries`).
+/// what a redelivery sends again (see `failed_deliveries`), and the slot a
+/// schedule's or a backfill's run is for.
 pub(super) const FROM_V28: &str = r#"
+ALTER TABLE run_triggers ADD COLUMN scheduled_at INTEGER;
 CREATE TABLE failed_deliveries (
     id       TEXT PRIMARY KEY,
     at       INTEGER NOT NULL,

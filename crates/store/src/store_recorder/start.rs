@@ -32,6 +32,9 @@ pub struct StartRows {
     /// The schedule's slot it fires (`schedule_fires`): claimed with the
     /// run, once ([`crate::fires::SLOT_TAKEN`]).
     pub slot: Option<(crate::fires::ScheduleId, i64)>,
+    /// The slot a schedule's or a backfill's run is for, in ms since the
+    /// epoch (`run_triggers.scheduled_at`; `run.scheduled`): with a trigger.
+    pub scheduled: Option<i64>,
     /// Its row and these rows were written when it was queued
     /// ([`crate::queued`]): the start turns the row `running`, once.
     pub queued: bool,
@@ -41,6 +44,12 @@ impl StartRows {
     pub(crate) fn write(&self, tx: &Db, id: &str) -> crate::Result<()> {
         if let Some((trigger, origin, by)) = &self.trigger {
             crate::listing::record_trigger_in(tx, id, trigger, origin.as_deref(), by.as_deref())?;
+            if let Some(at) = self.scheduled {
+                tx.execute_later(
+                    "UPDATE run_triggers SET scheduled_at = ?1 WHERE run_id = ?2",
+                    crate::params![at, id],
+                )?;
+            }
         }
         crate::labels::record_in(tx, id, self.version.as_deref(), &self.tags)?;
         if let Some(key) = &self.delivery {
