@@ -10,6 +10,7 @@ mod act;
 mod alerts;
 mod artifacts;
 mod ask_params;
+mod backfill;
 mod check;
 mod check_paths;
 mod complete;
@@ -218,6 +219,11 @@ enum Command {
         after_help = "Examples:\n  wfc triggers pause nightly\n  wfc triggers pause deploy webhook\n  wfc triggers list\n  wfc triggers resume nightly"
     )]
     Triggers(triggers::TriggersArgs),
+    /// Run a workflow's schedule over a past range: one run per slot, each with its slot as `run.scheduled`.
+    #[command(
+        after_help = "TIME is RFC 3339 (2026-11-01T02:00:00Z), a date (2026-11-01) or a local time (2026-11-01T02:00) read in the schedule's zone; both ends are included. The slots are listed first; on a terminal wfc asks, else --yes confirms (E0992). A range of more than --max slots (100) is refused (E0991). Slots run one after another, after any run of the schedule still going; a slot a run of the schedule or an earlier backfill covers is skipped. Runs record the trigger `backfill`.\n\nExamples:\n  wfc backfill nightly.wf --from 2026-11-01 --to 2026-11-10 --dry-run\n  wfc backfill etl.wf load --from 2026-11-01T00:00 --to 2026-11-02T00:00 --yes\n  wfc backfill etl.wf load --schedule 2 --from 2026-10-01 --to 2026-10-31 --max 200\n\nExit status: 0 every slot succeeded or had run, 1 a run failed or did not start (or the question was declined), 2 bad arguments, no schedule (E0993), a bad range (E0990), over --max (E0991) or not confirmed (E0992)."
+    )]
+    Backfill(backfill::BackfillArgs),
     /// Manage recorded runs: `wfc runs delete`.
     #[command(
         after_help = "Examples:\n  wfc runs delete last\n  wfc runs delete --before 30d --workflow deploy --yes"
@@ -287,7 +293,14 @@ pub fn main() -> ExitCode {
     // `serve` and `mcp` log in their own format (`wfc_serve::init_logs`).
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     if !matches!(cli.command, Command::Serve(_) | Command::Mcp(_)) {
-        let verbosity = if cli.quiet { -1 } else { cli.verbose as i8 };
+        // A backfill prints a line per slot; the launcher's and the
+        // catalog's notes are for `-v`.
+        let backfill = matches!(cli.command, Command::Backfill(_)) && cli.verbose == 0;
+        let verbosity = if cli.quiet || backfill {
+            -1
+        } else {
+            cli.verbose as i8
+        };
         logging::init(verbosity);
     }
     if matches!(
@@ -341,6 +354,7 @@ pub fn main() -> ExitCode {
         Command::Reject(args) => act::decide(args, wfc_store::control::Decision::Rejected),
         Command::Stats(args) => stats::run(args),
         Command::Runs(args) => runs::run(args),
+        Command::Backfill(args) => backfill::run(args),
         Command::Store(args) => store_copy::run(args),
         Command::Triggers(args) => triggers::run(args),
         Command::Alerts(args) => alerts::run(args),

@@ -32,6 +32,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backfill;
 pub mod catalog;
 pub mod changes;
 pub mod dashboard;

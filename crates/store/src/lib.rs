@@ -56,6 +56,7 @@
 
 pub mod alerts;
 pub mod artifacts;
+pub mod backfill;
 pub mod control;
 pub mod copy;
 pub mod critical;

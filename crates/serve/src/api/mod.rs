@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod artifacts;
+pub mod backfill;
 pub mod delete;
 pub mod files;
 pub mod gates;
@@ -45,6 +46,7 @@ pub fn router(app: App, gate: Gate, max_body: usize, hooks: crate::hooks::Hooks)
         .route("/workflows", get(workflows::list))
         .route("/workflows/{name}/runs", post(workflows::start))
         .route("/workflows/{name}/ignored", get(ignored::list))
+        .route("/workflows/{name}/backfill", post(backfill::backfill))
         .route(
             "/workflows/{name}/deliveries",
             get(crate::hooks::failed::list),

@@ -18,6 +18,7 @@ pub mod actions;
 pub mod ago;
 pub mod artifacts;
 pub mod assets;
+pub mod backfill;
 pub mod gantt;
 pub mod gate_form;
 pub mod graph;
@@ -176,6 +177,7 @@ pub(crate) fn templates() -> Environment<'static> {
         ("step.html", include_str!("templates/step.html")),
         ("waiting.html", include_str!("templates/waiting.html")),
         ("triggers.html", include_str!("templates/triggers.html")),
+        ("backfill.html", include_str!("templates/backfill.html")),
         ("api.html", include_str!("templates/api.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
@@ -204,6 +206,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/pause", post(actions::pause))
         .route("/workflows/{name}/triggers/{verb}", post(actions::triggers))
         .route("/deliveries/{id}/redeliver", post(redeliver::redeliver))
+        .route("/workflows/{name}/backfill", post(backfill::backfill))
         .route("/runs/{id}/resume", post(actions::resume))
         .route("/runs/{id}/gates/{gate}/approve", post(actions::approve))
         .route("/runs/{id}/gates/{gate}/reject", post(actions::reject))

@@ -35,6 +35,10 @@ struct Slot {
 #[derive(Serialize)]
 struct TriggerLine {
     kind: &'static str,
+    /// A schedule's number among the workflow's (from 1), for its backfill.
+    schedule: Option<usize>,
+    /// A schedule's zone, that the backfill form's times are read in.
+    zone: Option<String>,
     /// As `wfc` describes it (`schedule "0 2 * * *" (UTC)`).
     text: String,
     next: Vec<Slot>,
@@ -89,10 +93,19 @@ pub async fn page(State(dash): State<Dash>, Extension(session): Extension<Sessio
             if wf.triggers.is_empty() {
                 continue;
             }
+            let mut schedules = 0;
             let triggers = wf
                 .triggers
                 .iter()
                 .map(|t| TriggerLine {
+                    schedule: matches!(t, Trigger::Schedule(_)).then(|| {
+                        schedules += 1;
+                        schedules
+                    }),
+                    zone: match t {
+                        Trigger::Schedule(s) => Some(s.timezone.name().to_owned()),
+                        _ => None,
+                    },
                     kind: t.kind(),
                     text: wfc_plan::render::triggers::describe(wf, t),
                     next: match t {

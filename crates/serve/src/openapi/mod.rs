@@ -6,8 +6,8 @@ mod markdown;
 pub mod viewer;
 
 use crate::api::{
-    alerts, artifacts, delete, files, gates, ignored, incremental, logs, pause, resume, run_detail,
-    runs, servers, triggers, workflows,
+    alerts, artifacts, backfill, delete, files, gates, ignored, incremental, logs, pause, resume,
+    run_detail, runs, servers, triggers, workflows,
 };
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
@@ -25,7 +25,7 @@ use utoipa::{Modify, OpenApi};
         runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
         resume::resume, pause::pause, incremental::explain, incremental::diff, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download, delete::delete,
-        triggers::pause_triggers, triggers::resume_triggers, triggers::paused, alerts::list,
+        triggers::pause_triggers, triggers::resume_triggers, backfill::backfill, triggers::paused, alerts::list,
         files::read, files::write, files::delete,
         crate::ops::health, crate::ops::ready, crate::metrics::metrics, servers::list,
         crate::hooks::receive, crate::hooks::failed::list, crate::hooks::failed::redeliver, mcp::message, mcp::stream, mcp::end,
@@ -36,7 +36,7 @@ use utoipa::{Modify, OpenApi};
         artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health, servers::Servers, wfc_store::servers::ServerRow,
         triggers::TriggerKind, triggers::TriggerState, triggers::PausedTriggerJson, alerts::AlertJson,
         crate::files::FileText, crate::files::Written, crate::files::Deleted, crate::files::versions::VersionInfo,
-        crate::hooks::failed::FailedDeliveryItem)),
+        crate::hooks::failed::FailedDeliveryItem, backfill::BackfillBody, backfill::BackfillAnswer)),
     modifiers(&Bearer, &KeyAnswers),
     tags((name = "workflows", description = "The served workflows"), (name = "runs", description = "Runs: start, list, detail, logs, why a step ran or was up to date, what changed, cancel, pause, gates, resume, delete"),
         (name = "files", description = "The served folders' workflow files: read, written (checked first, atomically, earlier versions kept) and deleted"),

@@ -18,7 +18,7 @@
 //! which of the workflow's schedules started it: a resumed run counts for
 //! every schedule of its workflow in its file.
 
-mod slots;
+pub(crate) mod slots;
 mod task;
 
 pub use task::TRIGGER;
