@@ -42,6 +42,11 @@ const SLOT_GRACE: chrono::Duration = chrono::Duration::seconds(2);
 /// runs still goes.
 const ELSEWHERE_POLL: Duration = Duration::from_secs(1);
 
+/// A hold-up shorter than this (a busy server) runs the slots it passed,
+/// at most [`HELD_UP_FIRED`] of them; a longer one only the latest.
+const HELD_UP_WINDOW: chrono::Duration = chrono::Duration::seconds(10);
+const HELD_UP_FIRED: usize = 5;
+
 /// How often a start refused by `--max-runs` is tried again.
 const BUSY_RETRY: Duration = Duration::from_secs(1);
 
@@ -216,10 +221,28 @@ impl Task {
                     if next.is_none_or(|n| n > now) {
                         continue;
                     }
-                    // Slots that came while this task was held up (a busy
-                    // server, a suspended machine) are one: the latest.
-                    let due = slots::passed(&schedule, cursor, now, 1);
+                    let due = slots::passed(&schedule, cursor, now, HELD_UP_FIRED);
                     let Some(&slot) = due.latest.last() else { continue };
+                    // A short hold-up (a busy server): the slots of the
+                    // last seconds run in order, as owed ones do, each
+                    // claimed before the next — a later slot claimed
+                    // first would leave the earlier one to no server.
+                    if due.count > 1 && current.is_none() && self.owed.is_empty() {
+                        let recent: VecDeque<_> =
+                            due.latest.iter().copied().filter(|s| now - *s <= HELD_UP_WINDOW).collect();
+                        let dropped = due.count - recent.len() as u64;
+                        if dropped > 0 {
+                            tracing::warn!(
+                                workflow = %self.id.workflow, schedule = %self.id.schedule,
+                                passed = dropped, "slots passed while the schedule was held up"
+                            );
+                        }
+                        cursor = slot;
+                        self.owed = recent;
+                        continue;
+                    }
+                    // A long one (a suspended machine, a clock set
+                    // forward), or a run still going: the latest only.
                     if due.count > 1 {
                         tracing::warn!(
                             workflow = %self.id.workflow, schedule = %self.id.schedule,
@@ -461,6 +484,7 @@ impl Task {
                 .triggered_by(TRIGGER)
                 .started_by(self.id.schedule.clone());
             run.slot = Some((self.id.clone(), at));
+            run.scheduled = Some(slot.into());
             match self.ctx.launcher.start(run).await {
                 Ok(started) => {
                     tracing::info!(workflow = %wf, schedule = %self.id.schedule, %slot, run = %started.id, "schedule fired");
