@@ -49,7 +49,13 @@ async fn an_operator_approves_from_the_waiting_page_on_a_phone() {
             && !html.contains("<b>release"),
         "{html}"
     );
-    assert!(html.contains("Or from a terminal: approve with"), "{html}");
+    // A reader is not told to run what it may not, nor where the
+    // server keeps its state.
+    assert!(html.contains("An operator key decides it."), "{html}");
+    assert!(
+        !html.contains("wfc approve") && !html.contains("--state-dir"),
+        "{html}"
+    );
     assert!(!html.contains("/approve\""), "a reader sees a form: {html}");
     assert!(html.contains("class=\"badge\">1"), "{html}");
 

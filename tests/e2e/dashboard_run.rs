@@ -339,7 +339,8 @@ async fn an_operator_approves_a_gate_a_reader_cannot_and_the_token_is_checked() 
         .and_then(|p| p.split("</p>").next())
         .unwrap_or_default();
     assert!(!prompt.contains("wfc approve"), "{prompt}");
-    assert!(body.contains("Or from a terminal:"), "{body}");
+    assert!(body.contains("An operator key decides it."), "{body}");
+    assert!(!body.contains("--state-dir"), "the server's folder: {body}");
     assert!(
         !body.contains("data-action="),
         "a reader sees buttons: {body}"

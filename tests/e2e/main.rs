@@ -96,6 +96,7 @@ mod dashboard_login;
 mod dashboard_rerun;
 mod dashboard_run;
 mod dashboard_triggers;
+mod dashboard_waiting;
 mod diagnostic_fixtures;
 mod example_etl;
 mod exec;

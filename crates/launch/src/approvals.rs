@@ -14,6 +14,10 @@ pub struct StoreApprovals {
     dir: PathBuf,
     /// `--state-dir DIR` to show in commands, when the store is not the default one.
     dir_flag: Option<String>,
+    /// A server's run: its prompts name the dashboard, the API and `wfc
+    /// approve --server`, never the server's state folder (a read key's
+    /// user or an agent could not use it, and need not know it).
+    served: bool,
 }
 
 impl StoreApprovals {
@@ -24,6 +28,16 @@ impl StoreApprovals {
         StoreApprovals {
             dir: dir.to_path_buf(),
             dir_flag,
+            served: false,
+        }
+    }
+
+    /// Gates of a `wfc serve` run.
+    pub fn served(dir: &Path) -> Self {
+        StoreApprovals {
+            dir: dir.to_path_buf(),
+            dir_flag: None,
+            served: true,
         }
     }
 }
@@ -57,6 +71,12 @@ impl Approvals for StoreApprovals {
     }
 
     fn how(&self, run_id: &str, step: &str) -> String {
+        if self.served {
+            let shown = shell_word(step);
+            return format!(
+                "approve on the dashboard's Waiting page, with `POST /api/v1/runs/{run_id}/gates/{step}/approve`, or with `wfc approve --server URL {run_id} {shown}` (or reject)"
+            );
+        }
         let flag = self.dir_flag.as_deref().unwrap_or("");
         let step = shell_word(step);
         format!("approve with `wfc approve{flag} {run_id} {step}` (or `wfc reject{flag} {run_id} {step}`)")

@@ -76,6 +76,9 @@ pub(crate) struct Inner {
     /// A start with no free slot is queued for the other servers
     /// ([`crate::spill`]) instead of refused.
     queue_starts: std::sync::atomic::AtomicBool,
+    /// A server's: its runs' gates are answered on the dashboard or
+    /// through the API, not in the server's state folder.
+    pub(crate) served: bool,
 }
 
 /// What the launcher keeps of a run it owns.
@@ -110,7 +113,7 @@ impl Launcher {
     /// A launcher of runs on `manager`, recorded in the store in
     /// `state_dir`, at most `max_runs` at once.
     pub fn new(manager: RunManager, state_dir: PathBuf, max_runs: usize) -> Launcher {
-        Launcher::with(manager, state_dir, max_runs, Ahead::default())
+        Launcher::with(manager, state_dir, max_runs, Ahead::default(), false)
     }
 
     /// [`Launcher::new`] for a process that starts run after run (`wfc
@@ -118,10 +121,16 @@ impl Launcher {
     /// the next run's record, and reuses a workflow's history estimates for
     /// up to [`crate::ahead::FRESH`].
     pub fn serving(manager: RunManager, state_dir: PathBuf, max_runs: usize) -> Launcher {
-        Launcher::with(manager, state_dir, max_runs, Ahead::serving())
+        Launcher::with(manager, state_dir, max_runs, Ahead::serving(), true)
     }
 
-    fn with(manager: RunManager, state_dir: PathBuf, max_runs: usize, ahead: Ahead) -> Launcher {
+    fn with(
+        manager: RunManager,
+        state_dir: PathBuf,
+        max_runs: usize,
+        ahead: Ahead,
+        served: bool,
+    ) -> Launcher {
         Launcher {
             inner: Arc::new(Inner {
                 manager,
@@ -136,6 +145,7 @@ impl Launcher {
                 parked_ends: Mutex::default(),
                 parked_news: tokio::sync::Notify::new(),
                 queue_starts: std::sync::atomic::AtomicBool::new(false),
+                served,
             }),
         }
     }

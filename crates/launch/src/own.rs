@@ -330,7 +330,7 @@ async fn start(
         Some(s) => {
             recorders.push(s.recorder());
             request.lines = Some(s.lines(lines));
-            request.approvals = Some(s.approvals(approvals));
+            request.approvals = Some(s.approvals(approvals, launcher.inner.served));
             request.decisions = Some(s.decisions());
         }
         None => {

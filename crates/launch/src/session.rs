@@ -116,12 +116,14 @@ impl RunSession {
         )
     }
 
-    /// Gates wait for `cli` (`--approve`) or for `wfc approve`.
-    pub fn approvals(&self, cli: Arc<dyn Approvals>) -> Arc<dyn Approvals> {
-        Arc::new(AnyApprovals(vec![
-            cli,
-            Arc::new(StoreApprovals::new(&self.dir)),
-        ]))
+    /// Gates wait for `cli` (`--approve`) or for `wfc approve`; a
+    /// `served` run's prompts name the server's ways, not its folder.
+    pub fn approvals(&self, cli: Arc<dyn Approvals>, served: bool) -> Arc<dyn Approvals> {
+        let store = match served {
+            true => StoreApprovals::served(&self.dir),
+            false => StoreApprovals::new(&self.dir),
+        };
+        Arc::new(AnyApprovals(vec![cli, Arc::new(store)]))
     }
 
     /// Where the run manager's decisions on this run's gates are recorded.

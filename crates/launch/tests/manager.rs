@@ -196,7 +196,8 @@ fn start(manager: &RunManager, dir: &Path, id: &str, kind: Kind) -> (RunHandle, 
     request.file = "w.wf".into();
     request.recorder = session.recorder();
     request.lines = Some(session.lines(None));
-    request.approvals = Some(session.approvals(Arc::new(wfc_run::gates::CliApprovals::default())));
+    request.approvals =
+        Some(session.approvals(Arc::new(wfc_run::gates::CliApprovals::default()), false));
     request.decisions = Some(session.decisions());
     (manager.start(request).unwrap(), session)
 }

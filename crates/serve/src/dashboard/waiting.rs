@@ -40,6 +40,8 @@ struct WaitingRun {
     started: String,
     trigger: String,
     origin: Option<String>,
+    /// Who started it: a key's name, a webhook's path, a schedule.
+    by: Option<String>,
     held: Vec<Held>,
 }
 
@@ -67,13 +69,14 @@ fn waiting_runs(store: &wfc_store::Store) -> wfc_store::Result<Vec<WaitingRun>> 
                 }
             })
             .collect();
-        let origin = listing::started_by(store, &r.id)?.origin;
+        let start = listing::started_by(store, &r.id)?;
         out.push(WaitingRun {
             id: r.id,
             workflow: r.workflow,
             started: r.started_at,
             trigger,
-            origin,
+            origin: start.origin,
+            by: start.by,
             held,
         });
     }
