@@ -233,7 +233,7 @@ pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
         .collect();
     let sql = format!(
         "SELECT {}, COALESCE(t.trigger, '{MANUAL}'), {shown}, l.version, l.tags,
-                CASE WHEN t.run_id IS NULL THEN '{CLI}' ELSE t.started_by END FROM runs r
+                CASE WHEN t.run_id IS NULL THEN '{CLI}' ELSE t.started_by END, t.origin FROM runs r
            LEFT JOIN run_triggers t ON t.run_id = r.id
            LEFT JOIN run_labels l ON l.run_id = r.id
           WHERE (CAST(?1 AS TEXT) IS NULL OR {shown} IN (SELECT value FROM {json_list}))
@@ -302,6 +302,7 @@ pub fn list(store: &Store, filter: &Filter) -> crate::Result<Page> {
             row.status = r.get(16)?;
             row.version = r.get(17)?;
             row.started_by = r.get(19)?;
+            row.origin = r.get(20)?;
             let tags: Option<String> = r.get(18)?;
             row.tags = tags
                 .and_then(|t| serde_json::from_str(&t).ok())

@@ -46,6 +46,10 @@ pub struct RunRow {
     /// kept it (in listings and details).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
+    /// The client an `api` run came through: `mcp`, `dashboard` (in
+    /// listings; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     #[serde(skip)]
     pub pid: i64,
     #[serde(skip)]
@@ -93,6 +97,7 @@ pub(crate) fn run_row(r: &crate::db::Row) -> crate::Result<RunRow> {
         version: None,
         tags: Vec::new(),
         started_by: None,
+        origin: None,
         pid: r.get(12)?,
         started_ms: started,
     })

@@ -157,7 +157,12 @@ fn read(
     let detail = wfc_store::query::detail(&store, &id)
         .map_err(fail)?
         .ok_or((true, format!("run {id} vanished")))?;
-    let trigger = wfc_store::listing::trigger(&store, &id).map_err(fail)?;
+    // What started it, and through which client (`api` from the dashboard, MCP).
+    let start = wfc_store::listing::started_by(&store, &id).map_err(fail)?;
+    let trigger = match start.origin {
+        Some(origin) => format!("{} (from {origin})", start.trigger),
+        None => start.trigger,
+    };
     let waiting: Vec<&str> = detail
         .step_list
         .iter()
