@@ -171,6 +171,32 @@ async fn login_sets_a_strict_cookie_without_the_key_and_logout_needs_the_csrf_to
         .to_owned();
     let out = logout(&csrf).await.unwrap();
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    // The login page says so; its label is one line of text and a hint.
+    let to = out.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(to, "/login?out=1");
+    let notice = http
+        .get(format!("{}{to}", server.base))
+        .send()
+        .await
+        .unwrap();
+    let notice = notice.text().await.unwrap();
+    assert!(
+        notice.contains("role=\"status\" id=\"logged-out\">You are logged out."),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("<label for=\"key\"><span>API key <small"),
+        "{notice}"
+    );
+    let fresh = http
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(!fresh.text().await.unwrap().contains("logged out"));
     assert_eq!(
         page(&http, &server, "/", &cookie).await.0,
         StatusCode::SEE_OTHER,

@@ -229,6 +229,9 @@ pub struct SessionId(pub String);
 pub struct LoginQuery {
     /// The page to go to once logged in (a path of this server).
     next: Option<String>,
+    /// Come from the Log out button: the page says so.
+    #[serde(default)]
+    out: Option<String>,
 }
 
 /// `GET /login[?next=/PATH]`: the form (`next` kept in it when it is a
@@ -242,7 +245,7 @@ pub async fn login_form(
         "login.html",
         "login",
         None,
-        minijinja::context! { error => (), next },
+        minijinja::context! { error => (), next, logged_out => q.out.is_some() },
     )
 }
 
@@ -347,7 +350,7 @@ pub async fn logout(
     }
     dash.sessions.close(&id);
     let clear = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    ([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response()
+    ([(header::SET_COOKIE, clear)], Redirect::to("/login?out=1")).into_response()
 }
 
 /// Whether `token` is the session's CSRF token (compared in constant time).
