@@ -12,6 +12,9 @@ use std::time::Duration;
 const GATED: &str = r#"
 workflow release {
   on schedule "0 3 * * *" { timezone "Europe/Berlin" }
+  on webhook "/release-pipeline/deployments/production-eu-central-1" {
+    when request.json.ref == "refs/heads/main" && request.json.repository.full_name == "example-org/release-pipeline"
+  }
   step approve: gate {
     approval "<b>release</b> manager"
     inputs { rollout: int in 1..100 = 10 }

@@ -33,6 +33,20 @@ module.exports = async (t) => {
   await page.locator('article.trigger-card time.when').first().waitFor();
   t.result.triggers = { axe: await t.axe('triggers'), shot: await t.shot('triggers') };
   await t.phone('triggers');
+  // A long trigger line wraps on the workflows page too.
+  await page.goto('/');
+  await t.phone('workflows');
+
+  // The run's own page: its Approve and Reject buttons on screen at 390 px.
+  await page.goto(`/runs/${config.waiting}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const name of [/^approve$/i, /^reject$/i]) {
+    const button = page.getByRole('button', { name }).first();
+    await button.scrollIntoViewIfNeeded();
+    const box = await button.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390, `the run page's ${name} is off-screen at 390px: ${JSON.stringify(box)}`);
+  }
+  await t.phone('run-waiting');
 
   await page.goto('/runs');
   const badge = page.locator('header nav a[href="/waiting"] .badge');
