@@ -81,3 +81,77 @@ async fn a_paused_failure_is_retried_from_the_waiting_page() {
     let run = server.finished(&http, &id).await;
     assert_eq!(run["status"], "succeeded", "{run}");
 }
+
+const GATED: &str = r#"
+workflow release {
+  step approve: gate {
+    approval "release manager"
+    inputs { rollout: int in 1..100 = 10, region: string in ["eu", "us"] }
+  }
+  step ship: shell { run "echo ${approve.outputs.rollout} ${approve.outputs.region} > @DIR/shipped.txt" }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_approval_shows_the_form_again_with_what_was_typed() {
+    let server = Server::start(&[("release.wf", GATED)], &[]);
+    let http = client();
+    let url = server.url("/workflows/release/runs");
+    let (_, started) = post(&http, &url, &server.operator, json!({})).await;
+    let id = started["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&http, &server.url(&format!("/runs/{id}")), &server.reader)
+        .await
+        .1["status"]
+        != "waiting"
+    {
+        assert!(Instant::now() < deadline, "the gate never waited");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cookie = pair(&login(&http, &server, &server.operator).await);
+    let (_, _, html) = page(&http, &server, "/waiting", &cookie).await;
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..].split('"').next().unwrap().to_owned();
+    let approve = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form: Vec<(&str, String)> = vec![("csrf", csrf.clone())];
+        form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+        http.post(format!("{}/runs/{id}/gates/approve/approve", server.base))
+            .header(COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let r = approve(vec![
+        ("input.rollout", "500"),
+        ("input.region", "us"),
+        ("comment", "go <now>"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let again = r.text().await.unwrap();
+    for shown in [
+        "was not taken",
+        "name=\"input.rollout\" value=\"500\"",
+        "<option selected>us</option>",
+        "value=\"go &lt;now&gt;\"",
+        "Back to the run",
+        "rollout",
+    ] {
+        assert!(
+            again.contains(shown),
+            "`{shown}` is not on the page: {again}"
+        );
+    }
+    assert!(
+        again.contains("1..100") || again.contains("100"),
+        "why 500 was refused: {again}"
+    );
+    let r = approve(vec![("input.rollout", "50"), ("input.region", "us")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let run = server.finished(&http, &id).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let shipped = std::fs::read_to_string(server.path("shipped.txt")).unwrap();
+    assert_eq!(shipped.trim(), "50 us");
+}

@@ -12,7 +12,7 @@ use super::session::Session;
 use super::Dash;
 use crate::api::{gates, resume, runs};
 use crate::auth::Caller;
-use crate::problem::Problem;
+use crate::problem::{Code, Problem};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -171,11 +171,20 @@ async fn decide(
         inputs: (d == Decision::Approved && !inputs.is_empty()).then_some(inputs),
         comment: (!comment.trim().is_empty()).then_some(comment),
     };
+    if let Some(refused) = super::session::forged(&dash, &session, &form.csrf) {
+        return refused;
+    }
     let (app, who) = (dash.app.clone(), caller(&session));
-    let run = async move {
-        gates::decide(app, who, id, gate, d, body)
-            .await
-            .map(|accepted| accepted.0.id)
-    };
-    act(dash, session, form, d.name(), run).await
+    let (run, step) = (id.clone(), gate.clone());
+    match gates::decide(app, who, id, gate, d, body).await {
+        Ok(accepted) => {
+            let to = format!("/runs/{}?done={}", encode(&accepted.0.id), d.name());
+            Redirect::to(&to).into_response()
+        }
+        // Inputs the gate refuses: its form again, as typed, with why.
+        Err(p) if matches!(p.code, Code::Invalid | Code::BadRequest) => {
+            super::gate_retry::page(&dash, &session, &run, &step, &p, &fields).await
+        }
+        Err(p) => dash.error(p.code.status(), p.code.id(), &p.detail, Some(&session)),
+    }
 }

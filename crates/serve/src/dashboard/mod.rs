@@ -21,6 +21,7 @@ pub mod assets;
 pub mod backfill;
 pub mod gantt;
 pub mod gate_form;
+pub mod gate_retry;
 pub mod graph;
 pub mod metrics;
 pub mod pages;
@@ -178,6 +179,7 @@ pub(crate) fn templates() -> Environment<'static> {
         ("waiting.html", include_str!("templates/waiting.html")),
         ("triggers.html", include_str!("templates/triggers.html")),
         ("backfill.html", include_str!("templates/backfill.html")),
+        ("gate_retry.html", include_str!("templates/gate_retry.html")),
         ("api.html", include_str!("templates/api.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
