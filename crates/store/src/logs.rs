@@ -26,6 +26,7 @@
 mod chain;
 pub mod chunks;
 pub mod read;
+pub mod search;
 
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
