@@ -177,6 +177,7 @@ mod serve_hooks;
 mod serve_hooks_replay;
 mod serve_incremental;
 mod serve_keys;
+mod serve_log_search;
 mod serve_logs;
 mod serve_metrics_bound;
 mod serve_openapi;

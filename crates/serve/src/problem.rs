@@ -96,6 +96,9 @@ pub enum Code {
     /// A file written through a server that shares its store with others,
     /// whose served folders are its own (no `--shared-flows`).
     FolderNotShared,
+    /// A log search's pattern that is empty, too long, not a regex or a
+    /// regex that compiles too big.
+    BadPattern,
 }
 
 impl Code {
@@ -126,6 +129,7 @@ impl Code {
             Code::FileExists => "API142",
             Code::UnknownStep => "API022",
             Code::FolderNotShared => "API143",
+            Code::BadPattern => "API150",
         }
     }
 
@@ -139,7 +143,8 @@ impl Code {
             | Code::BadRequest
             | Code::BadEventId
             | Code::LockKey
-            | Code::OutsideServed => StatusCode::BAD_REQUEST,
+            | Code::OutsideServed
+            | Code::BadPattern => StatusCode::BAD_REQUEST,
             Code::Conflict
             | Code::NotResumable
             | Code::LockHeld
@@ -181,6 +186,7 @@ impl Code {
             Code::FileExists => "the file exists",
             Code::UnknownStep => "no such step in the workflow's plan",
             Code::FolderNotShared => "the served folders are not shared by the servers",
+            Code::BadPattern => "the search pattern cannot be used",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod files;
 pub mod gates;
 pub mod ignored;
 pub mod incremental;
+pub mod log_search;
 pub mod logs;
 pub mod pause;
 pub mod resume;
@@ -73,6 +74,8 @@ pub fn router(app: App, gate: Gate, max_body: usize, hooks: crate::hooks::Hooks)
         .route("/runs", get(runs::list))
         .route("/runs/{id}", get(run_detail::detail).delete(delete::delete))
         .route("/runs/{id}/logs/{step}", get(logs::logs))
+        .route("/runs/{id}/logs/{step}/search", get(log_search::step))
+        .route("/runs/{id}/search", get(log_search::run))
         .route("/runs/{id}/steps/{step}/explain", get(incremental::explain))
         .route("/runs/{id}/diff", get(incremental::diff))
         .route("/runs/{id}/artifacts", get(artifacts::list))

@@ -35,6 +35,7 @@ pub mod runs;
 pub mod schedules;
 pub mod session;
 pub mod start;
+pub mod step_log;
 pub mod waiting;
 
 use crate::api::App;

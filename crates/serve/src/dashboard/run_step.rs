@@ -1,27 +1,22 @@
 //! `GET /runs/{id}/steps/{step}`: one step of a run — its kind, status
 //! (up to date: the run it was restored from), why it ran or did not
 //! (`wfc explain`), each attempt (start, duration, exit code, error), outputs, artifacts
-//! and its log's last [`LINES`] lines (with the download link of the
-//! whole). A page of its own without script; the run page's script opens
+//! and its log ([`super::step_log`]: a window of numbered lines, the
+//! whole log searched, the download link). A page of its own without
+//! script; the run page's script opens
 //! its `#step-detail` in a drawer when a step's row or graph node is
 //! clicked (or Enter is pressed on it).
 
-use super::run_log::LogLine;
 use super::run_output::{self, Shown};
 use super::runs::{duration, encode};
 use super::session::Session;
-use super::{Dash, NO_RUN, NO_STEP, STORE};
-use axum::extract::{Path, State};
+use super::step_log::{self, Results, StepQuery, Window};
+use super::{Dash, BAD_FILTER, NO_RUN, NO_STEP, STORE};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use serde::Serialize;
-use wfc_store::logs::read::Chain;
-
-/// Log lines the step's view shows (the whole: its download link).
-pub const LINES: usize = 200;
-/// Bytes of log text it shows at most.
-const LOG_BYTES: usize = 256 << 10;
 
 /// One attempt as the view lists it.
 #[derive(Serialize)]
@@ -43,8 +38,11 @@ struct Read {
     status: String,
     attempts: Vec<Attempt>,
     outputs: Vec<Shown>,
-    log: Vec<LogLine>,
+    log: Window,
+    search: Option<Results>,
     logged: bool,
+    /// `?error=1`: the first error line's (`Some(None)`: none found).
+    first_error: Option<Option<u64>>,
     /// Up to date: not run, restored from this run.
     up_to_date: Option<String>,
     /// Why it ran, was up to date or did not run (`wfc explain`).
@@ -55,6 +53,7 @@ fn read(
     dir: std::path::PathBuf,
     typed: &str,
     step: &str,
+    q: &StepQuery,
 ) -> Result<Read, (StatusCode, &'static str, String)> {
     let fail = |e: String| (StatusCode::INTERNAL_SERVER_ERROR, STORE, e);
     let store = wfc_store::Store::open_existing(&dir)
@@ -78,20 +77,23 @@ fn read(
         .into_iter()
         .map(|l| l.source)
         .collect();
-    let log = if paths.is_empty() {
-        Vec::new()
+    let base = format!("/runs/{}/steps/{}", encode(&id), encode(step));
+    let bad = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::InvalidInput => (StatusCode::BAD_REQUEST, BAD_FILTER, e.to_string()),
+        _ => fail(e.to_string()),
+    };
+    let first_error = if q.error.is_some() && !paths.is_empty() {
+        Some(step_log::first_error(&paths).map_err(bad)?)
     } else {
-        let mut chain = Chain::open(&paths).map_err(|e| fail(e.to_string()))?;
-        let read = wfc_store::logs::read::tail(&mut chain, LINES, LOG_BYTES)
-            .map_err(|e| fail(e.to_string()))?;
-        let err = chain.stderr_in(read.start, read.end);
-        let marks = chain.times_in(read.start, read.end);
-        (read.lines.iter().zip(&read.offsets))
-            .map(|(l, at)| {
-                let when = wfc_store::logs::time_of(&marks, *at);
-                LogLine::of(l).stderr(err.contains(at)).at(when)
-            })
-            .collect()
+        None
+    };
+    let (log, search) = if paths.is_empty() {
+        (Window::default(), None)
+    } else {
+        (
+            step_log::window(&paths, q, &base).map_err(bad)?,
+            step_log::results(&paths, q, &base).map_err(bad)?,
+        )
     };
     let why = crate::api::incremental::explain_in(&store, &id, step).ok();
     Ok(Read {
@@ -121,6 +123,8 @@ fn read(
             .unwrap_or_default(),
         logged: !paths.is_empty(),
         log,
+        search,
+        first_error,
     })
 }
 
@@ -129,10 +133,13 @@ pub async fn step(
     State(dash): State<Dash>,
     Extension(session): Extension<Session>,
     Path((typed, step)): Path<(String, String)>,
+    Query(q): Query<StepQuery>,
 ) -> Response {
     let dir = dash.app.launcher.state_dir().to_path_buf();
     let name = step.clone();
-    let found = tokio::task::spawn_blocking(move || read(dir, &typed, &name))
+    let asked = std::sync::Arc::new(q);
+    let query = asked.clone();
+    let found = tokio::task::spawn_blocking(move || read(dir, &typed, &name, &query))
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, STORE, e.to_string()))
         .and_then(|r| r);
@@ -140,6 +147,16 @@ pub async fn step(
         Ok(r) => r,
         Err((status, code, e)) => return dash.error(status, code, &e, Some(&session)),
     };
+    // "First error": its line opened like a link to it.
+    if let Some(Some(n)) = r.first_error {
+        let to = format!(
+            "/runs/{}/steps/{}?line={n}#L{n}",
+            encode(&r.id),
+            encode(&step)
+        );
+        return Redirect::to(&to).into_response();
+    }
+    let no_error = r.first_error.is_some();
     let artifacts: Vec<_> = super::artifacts::of_run(&dash, &r.id)
         .await
         .into_iter()
@@ -154,6 +171,7 @@ pub async fn step(
             step => minijinja::context! {
                 name => step, kind => r.kind, graph => r.graph, status => r.status,
                 attempts => r.attempts, outputs => r.outputs, log => r.log, logged => r.logged,
+                search => r.search, no_error, path => encode(&step),
                 up_to_date => r.up_to_date,
                 why => r.why.map(|w| minijinja::context! {
                     verdict => w.verdict.replace('_', " "), reasons => w.reasons,

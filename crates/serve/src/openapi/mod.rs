@@ -6,8 +6,8 @@ mod markdown;
 pub mod viewer;
 
 use crate::api::{
-    alerts, artifacts, backfill, delete, files, gates, ignored, incremental, logs, pause, resume,
-    run_detail, runs, servers, triggers, workflows,
+    alerts, artifacts, backfill, delete, files, gates, ignored, incremental, log_search, logs,
+    pause, resume, run_detail, runs, servers, triggers, workflows,
 };
 use crate::catalog::{FileStatus, LoadError, OutputInfo, ParamInfo, WorkflowInfo};
 use crate::events;
@@ -22,7 +22,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "wfc serve", description = "Start, watch and decide runs of the served workflows. Every operation under /api/v1 takes `Authorization: Bearer KEY` (`wfc keys add NAME`); /healthz, /readyz and /metrics take none (/metrics does with `wfc serve --metrics-auth`); errors are application/problem+json."),
     paths(
         workflows::list, workflows::validate, workflows::start,
-        runs::list, run_detail::detail, logs::logs, runs::cancel, gates::approve, gates::reject, runs::stats,
+        runs::list, run_detail::detail, logs::logs, log_search::step, log_search::run, runs::cancel, gates::approve, gates::reject, runs::stats,
         resume::resume, pause::pause, incremental::explain, incremental::diff, events::run_events, events::all_events, ignored::list,
         artifacts::list, artifacts::download, delete::delete,
         triggers::pause_triggers, triggers::resume_triggers, backfill::backfill, triggers::paused, alerts::list,
@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         crate::ops::health, crate::ops::ready, crate::metrics::metrics, servers::list,
         crate::hooks::receive, crate::hooks::failed::list, crate::hooks::failed::redeliver, mcp::message, mcp::stream, mcp::end,
     ),
-    components(schemas(Problem, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
+    components(schemas(Problem, log_search::LogSearch, log_search::LogMatch, log_search::RunSearch, log_search::RunMatch, WorkflowInfo, ParamInfo, OutputInfo, FileStatus, LoadError, workflows::WorkflowList,
         workflows::Validation, workflows::StartedRun, incremental::RunChanges,
         wfc_launch::incremental::Explanation, wfc_store::plan_diff::PlanDelta, wfc_store::plan_diff::StepDelta, wfc_store::plan_diff::FieldDelta, runs::RunPage, runs::Accepted,
         artifacts::ArtifactJson, gates::DecisionBody, crate::ops::Health, servers::Servers, wfc_store::servers::ServerRow,
