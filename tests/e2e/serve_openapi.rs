@@ -275,6 +275,19 @@ async fn every_documented_route_answers_as_the_document_says() {
         ("/api/v1/runs/{id}/logs/{step}", run("/logs/greet?tail=1")),
         ("/api/v1/runs/{id}/logs/{step}", run("/logs/nostep")),
         (
+            "/api/v1/runs/{id}/logs/{step}/search",
+            run("/logs/greet/search?q=hello&limit=1"),
+        ),
+        (
+            "/api/v1/runs/{id}/logs/{step}/search",
+            run("/logs/greet/search?q=%28&regex=true"),
+        ),
+        (
+            "/api/v1/runs/{id}/search",
+            run("/search?q=HELLO&ignore_case=true"),
+        ),
+        ("/api/v1/runs/{id}/search", run("/search?q=a&after=x")),
+        (
             "/api/v1/runs/{id}/artifacts/{sha256}",
             run(&format!("/artifacts/{sha}")),
         ),
