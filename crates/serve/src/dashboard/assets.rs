@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// Each served file: its name under `/assets/`, its media type, its bytes.
-const FILES: [(&str, &str, &str); 7] = [
+const FILES: [(&str, &str, &str); 8] = [
     (
         "dashboard.css",
         "text/css; charset=utf-8",
@@ -34,6 +34,11 @@ const FILES: [(&str, &str, &str); 7] = [
         "run_view.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/run_view.js"),
+    ),
+    (
+        "step_log.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/step_log.js"),
     ),
     (
         "pages.js",

@@ -7,6 +7,7 @@
 //! page shows the last [`LINES`] lines (at most [`BYTES`]) of each value
 //! and links to the rest here.
 
+use super::run_log::{ansi, Seg};
 use super::session::Session;
 use super::{Dash, NO_RUN, NO_STEP, STORE};
 use axum::extract::{Path, Query, State};
@@ -26,6 +27,9 @@ pub struct Shown {
     pub name: String,
     /// Its last lines, whole when short.
     pub text: String,
+    /// `text` as the page shows it: each line's ANSI colours as classes
+    /// (other escapes dropped), its newlines kept.
+    pub segs: Vec<Seg>,
     /// Lines left out before `text` (0: none).
     pub cut_lines: usize,
     /// Bytes left out before `text` (0: none; then the page links to the rest).
@@ -72,8 +76,24 @@ pub fn clip(name: &str, value: &serde_json::Value) -> Shown {
         name: name.to_owned(),
         cut_lines: body[..start].matches('\n').count(),
         cut_bytes: start,
+        segs: coloured(&body[start..]),
         text: body[start..].to_owned(),
     }
+}
+
+/// `text`'s lines with their colours ([`ansi`]), a `\n` between each.
+fn coloured(text: &str) -> Vec<Seg> {
+    let mut segs = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            segs.push(Seg {
+                text: "\n".to_owned(),
+                class: String::new(),
+            });
+        }
+        segs.extend(ansi(line.strip_suffix('\r').unwrap_or(line)));
+    }
+    segs
 }
 
 #[derive(Deserialize)]
@@ -172,6 +192,14 @@ mod tests {
             .collect();
         let s = clip("w", &json!(wide));
         assert!(s.text.len() <= BYTES && s.text.starts_with(|c: char| c.is_ascii_digit()));
+        // Colours become classes; newlines stay.
+        let s = clip("c", &json!("\u{1b}[31mred\u{1b}[0m\r\nplain\n"));
+        let shown: Vec<(&str, &str)> = s
+            .segs
+            .iter()
+            .map(|g| (g.text.as_str(), g.class.as_str()))
+            .collect();
+        assert_eq!(shown, [("red", "ansi-fg-1"), ("\n", ""), ("plain", "")]);
         let huge = "é".repeat(10_000);
         let s = clip("h", &json!(huge));
         assert!(s.text.len() <= BYTES && s.cut_bytes > 0 && s.text.chars().all(|c| c == 'é'));
