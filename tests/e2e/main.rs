@@ -82,6 +82,7 @@ mod backfill;
 mod browser;
 mod browser_incremental;
 mod browser_live;
+mod browser_log_search;
 mod browser_run_view;
 mod browser_waiting;
 mod call_settings;
