@@ -23,7 +23,7 @@ pub const ERROR_WORDS: &str =
 pub enum Pattern {
     /// A substring; `fold`: ASCII letters match either case.
     Plain {
-        finder: memchr::memmem::Finder<'static>,
+        finder: Box<memchr::memmem::Finder<'static>>,
         fold: bool,
     },
     Regex(regex::bytes::Regex),
@@ -69,7 +69,7 @@ impl Pattern {
             q.to_owned()
         };
         Ok(Pattern::Plain {
-            finder: memchr::memmem::Finder::new(needle.as_bytes()).into_owned(),
+            finder: Box::new(memchr::memmem::Finder::new(needle.as_bytes()).into_owned()),
             fold,
         })
     }
