@@ -140,11 +140,15 @@
       a.id = "log-download";
       a.setAttribute("download", "");
       a.textContent = "Download the full log";
+      // The search above sees the lines shown; the step's page searches them all.
+      var whole = document.createElement("a");
+      whole.id = "log-whole";
+      whole.textContent = "Search the whole log";
       var count = document.createElement("span");
       count.className = "muted";
       count.id = "log-count";
       count.setAttribute("aria-live", "polite");
-      [label, document.createTextNode(" "), jump, document.createTextNode(" "), times, document.createTextNode(" "), a, document.createTextNode(" "), count]
+      [label, document.createTextNode(" "), jump, document.createTextNode(" "), times, document.createTextNode(" "), a, document.createTextNode(" "), whole, document.createTextNode(" "), count]
         .forEach(function (n) { t.appendChild(n); });
       logs.parentNode.insertBefore(t, logs);
       wire(t);
@@ -169,7 +173,8 @@
         el.hidden = !on;
         if (on) shown++;
       }
-      say(q ? shown + " of " + total + " lines match" : "");
+      say(q ? shown + " of " + total + " lines shown match" : "");
+      link();
     }
     function firstError() {
       var p = panel();
@@ -187,7 +192,7 @@
           return;
         }
       }
-      say("No error line in the lines shown");
+      say("No error line in the lines shown (the step's page looks in the whole log)");
     }
     function wire(t) {
       var input = t.querySelector("#log-search");
@@ -208,6 +213,10 @@
     function link() {
       var a = document.getElementById("log-download");
       if (a && step) a.href = "/runs/" + path + "/steps/" + encodeURIComponent(step) + "/log.txt";
+      var whole = document.getElementById("log-whole");
+      var input = document.getElementById("log-search");
+      var q = input && input.value ? "?q=" + encodeURIComponent(input.value) + "&ignore_case=1" : "";
+      if (whole && step) whole.href = "/runs/" + path + "/steps/" + encodeURIComponent(step) + q;
     }
     var t0 = document.getElementById("log-tools");
     if (t0) wire(t0);

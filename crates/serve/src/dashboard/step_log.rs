@@ -5,7 +5,7 @@
 //! without script; "first error", `?error=1`, redirects to its line).
 //! Every read is bounded: a window is a page of [`LINES`] lines, a search
 //! [`MATCHES`] matches within the store's budget, a line's number counted
-//! over at most [`COUNT_MAX`] bytes.
+//! over at most [`COUNT_MAX`] bytes (a line found over [`LINE_MAX`]).
 
 use super::run_log::{ansi, LogLine, Seg};
 use super::runs::encode;
@@ -26,6 +26,8 @@ pub const MATCHES: usize = 100;
 /// The tail's first line is numbered when it starts within this many bytes
 /// (the lines before it are counted; past it, the lines have no number).
 const COUNT_MAX: u64 = 256 << 20;
+/// How far into a log `?line=N` looks for line N.
+const LINE_MAX: u64 = 1 << 30;
 /// How long "first error" looks, over budgets of the store's size.
 const FIRST_ERROR_ROUNDS: usize = 5;
 
@@ -133,15 +135,19 @@ pub fn window(sources: &[Source], q: &StepQuery, base: &str) -> io::Result<Windo
     let mut w = Window::default();
     let (lines, first) = if let Some(n) = q.line() {
         let from = n.saturating_sub(CONTEXT).max(1);
-        match search::line_start(&mut chain, Cursor::START, from)? {
+        // Counted over at most LINE_MAX bytes: a request's work stays bounded.
+        let mut counted = Chain::open(sources)?.up_to(LINE_MAX);
+        match search::line_start(&mut counted, Cursor::START, from)? {
             Some(at) => {
                 w.hit = Some(n);
                 (read::page(&mut chain, at, LINES, LOG_BYTES)?, Some(from))
             }
             None => {
-                w.note = Some(format!(
-                    "The log has no line {n}: its last lines are shown."
-                ));
+                w.note = Some(if chain.len() > LINE_MAX {
+                    format!("Line {n} is past the log's first GiB, too far to open here (download the log): its last lines are shown.")
+                } else {
+                    format!("The log has no line {n}: its last lines are shown.")
+                });
                 tail(&mut chain)?
             }
         }
