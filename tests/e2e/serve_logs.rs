@@ -1,6 +1,6 @@
 //! A step's log of 200 MB read through `wfc serve` (issue 51): parallel
 //! tails and pages of the API's log route, the whole log streamed, and
-//! the dashboard's run page, with the server's peak RSS (`VmHWM`) staying
+//! the dashboard's run page and whole-log searches, with the server's peak RSS (`VmHWM`) staying
 //! bounded, and the answers right.
 
 use super::dashboard::{client, login, page, pair};
@@ -250,6 +250,33 @@ async fn a_huge_log_is_read_with_bounded_memory() {
     }))
     .await;
     assert_eq!(whole, [size, size]);
+    // Four whole-log searches at once, a read key's, each page within its
+    // budget: the last line found at its number, past the 8 MB line.
+    let search = server.url(&format!("/runs/{id}/logs/shout/search"));
+    let found = futures::future::join_all((0..4).map(|_| {
+        let (http, search, key) = (http.clone(), search.clone(), server.reader.clone());
+        async move {
+            let mut after = String::new();
+            let mut hits = Vec::new();
+            loop {
+                let url = format!("{search}?q=last%20line%20{}{after}", LAST - 1);
+                let (status, body) = super::serve::get(&http, &url, &key).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                hits.extend(body["matches"].as_array().unwrap().iter().cloned());
+                match body["next"].as_str() {
+                    Some(n) => after = format!("&after={n}"),
+                    None => return hits,
+                }
+            }
+        }
+    }))
+    .await;
+    let lines = (FILLER / FILLER_LINE.len()) as u64;
+    for hits in &found {
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        // The header, `first`, `second`, the filler, the huge line, then the last lines.
+        assert_eq!(hits[0]["line"], 3 + lines + 1 + LAST as u64, "{hits:?}");
+    }
 
     let peak = peak_rss_kib(pid);
     eprintln!(
