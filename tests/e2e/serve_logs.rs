@@ -1,7 +1,7 @@
 //! A step's log of 200 MB read through `wfc serve` (issue 51): parallel
-//! tails and pages of the API's log route, the whole log streamed, and
-//! the dashboard's run page and whole-log searches, with the server's peak RSS (`VmHWM`) staying
-//! bounded, and the answers right.
+//! tails and pages of the API's log route, the whole log streamed and
+//! searched, and the dashboard's run page, with the server's peak RSS
+//! (`VmHWM`) staying bounded, and the answers right.
 
 use super::dashboard::{client, login, page, pair};
 use super::serve::{post, Server};
