@@ -2,7 +2,7 @@
 // that runs, and at the run's end the log's list moves to the failed step
 // (as a fresh load would open it); "Jump to first error" finds its error
 // line, which is text, not markup, and marked as written on stderr; "Times"
-// shows when each line came.
+// shows when each line came; "Search the whole log" links the step page's search.
 module.exports = async (t) => {
   const { page, expect, config } = t;
   await t.login(config.operator);
@@ -29,6 +29,11 @@ module.exports = async (t) => {
   expect(await panel.locator('b').count() === 0, 'a log line became markup');
   const href = await page.locator('#log-download').getAttribute('href');
   expect(href.endsWith('/steps/breaks/log.txt'), `the download link follows the pick: ${href}`);
+  // The search above filters the lines shown; its text goes to the step page's whole-log search.
+  await page.locator('#log-search').fill('boom');
+  const whole = await page.locator('#log-whole').getAttribute('href');
+  expect(whole.endsWith('/steps/breaks?q=boom&ignore_case=1'), `the whole-log search link: ${whole}`);
+  await page.locator('#log-search').fill('');
   t.result.page = { axe: await t.axe('failed') };
   await t.shot('failed');
   await page.setViewportSize({ width: 390, height: 844 });
