@@ -1,7 +1,8 @@
 //! Whole-log search on the step page in Chromium (`browser/log_search.js`,
 //! issue 74): a 20,000-line log's 20 `ERROR` lines all found, the first
 //! opened at its line, "first error" over the whole log, a `#L500` link,
-//! earlier lines loaded on scrolling up; axe at 1440 and 390 px.
+//! earlier lines loaded on scrolling up, the run's search page; axe at
+//! 1440 and 390 px.
 
 use super::browser::scenario;
 use super::dashboard::client;
@@ -39,4 +40,6 @@ async fn the_step_page_finds_every_error_in_a_20k_line_log() {
     assert_eq!(r["link_shown"], true, "{r}");
     assert_eq!(r["scrolled"], json!({ "before": 200, "after": 400 }), "{r}");
     assert_eq!(r["kept_place"], true, "{r}");
+    assert_eq!(r["run_found"], 21, "{r}");
+    assert_eq!(r["run_last_shown"], true, "{r}");
 }

@@ -2,7 +2,8 @@
 //! log with 20 `ERROR` lines, all found through the API's pages with
 //! their line numbers (a read key may search), a run's steps searched
 //! alike, bad patterns refused with their code; and the step page's
-//! search form, line links, window around a line and "first error".
+//! search form, line links, window around a line and "first error", and
+//! the run's search page.
 
 use super::dashboard::{client, login, page, pair};
 use super::serve::{get, post, Server};
@@ -196,5 +197,24 @@ async fn the_step_page_searches_the_whole_log_and_opens_at_a_line() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Search refused") && html.contains("not a usable regex"));
     let (status, _, _) = page(format!("{at}?q=a&after=1-3")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The run's every step, from its page's link.
+    let (_, _, html) = page(format!("/runs/{id}")).await;
+    assert!(
+        html.contains(&format!("href=\"/runs/{id}/search\"")),
+        "{html}"
+    );
+    let (status, _, html) = page(format!("/runs/{id}/search?q=ERROR")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("21 matching lines"), "{html}");
+    for (step, n) in [("shout", 8), ("shout", 19008), ("quiet", 2)] {
+        let link = format!("<a href=\"/runs/{id}/steps/{step}?q=ERROR&amp;line={n}#L{n}\"><code>{step}</code> line {n}</a>");
+        assert!(html.contains(&link), "{link}");
+    }
+    let (status, _, html) = page(format!("/runs/{id}/search?q=%28&regex=1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Search refused") && html.contains("not a usable regex"));
+    let (status, _, _) = page(format!("/runs/{id}/search?q=a&after=x")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -3,7 +3,9 @@
 // their line numbers; the first opens the page at its line (`#L8` in the
 // URL, the line in view and highlighted); "Jump to first error" finds it
 // over the whole log; a `#L500` link opens at line 500; scrolling the log
-// to its top loads the lines before it. Axe at 1440 and 390 px.
+// to its top loads the lines before it; the run's search page finds all
+// 21 (the other step's too) and opens the last at its line. Axe at 1440
+// and 390 px.
 module.exports = async (t) => {
   const { page, expect, config } = t;
   const at = `/runs/${config.run}/steps/shout`;
@@ -71,4 +73,19 @@ module.exports = async (t) => {
   t.result.axe_phone = await t.axe('step log, phone');
   await t.shot('step-log-phone');
   await t.phone('step log');
+
+  // The run's every step, searched from the run page's link.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`/runs/${config.run}`);
+  await Promise.all([page.waitForURL(/\/search$/), page.getByRole('link', { name: "Search every step's log" }).click()]);
+  await page.getByRole('searchbox', { name: "Search every step's log" }).fill('ERROR');
+  await Promise.all([page.waitForURL(/[?&]q=ERROR/), page.getByRole('button', { name: 'Search' }).click()]);
+  t.result.run_found = await page.locator('ol.log-matches li').count();
+  t.result.axe_run_search = await t.axe('run search');
+  await page.setViewportSize({ width: 390, height: 844 });
+  t.result.axe_run_search_phone = await t.axe('run search, phone');
+  await t.phone('run search');
+  await page.locator('ol.log-matches a').last().click();
+  await page.waitForURL(/\/steps\/quiet\?.*line=2#L2$/);
+  t.result.run_last_shown = await shown('L2');
 };

@@ -210,50 +210,66 @@ pub async fn run(
 ) -> Result<Json<RunSearch>, Problem> {
     let pattern = q.pattern()?;
     let limit = q.limit()?;
-    // `STEP:LINE-OFFSET`: the step's index in the run's list, then its cursor.
-    let (first, from) = match &q.after {
+    let (first, from) = run_cursor(q.after.as_deref())?;
+    let (_, steps) = step_sources(&app, id, None).await?;
+    tokio::task::spawn_blocking(move || search_run(steps, first, from, &pattern, limit))
+        .await
+        .map_err(Problem::store)?
+        .map(Json)
+}
+
+/// The run-wide cursor `STEP:LINE-OFFSET` (the step's index in the run's
+/// list, then its cursor), or `API005`.
+pub fn run_cursor(after: Option<&str>) -> Result<(usize, Cursor), Problem> {
+    match after {
         Some(a) => a
             .split_once(':')
             .and_then(|(i, c)| Some((i.parse::<usize>().ok()?, Cursor::parse(c)?)))
-            .ok_or_else(|| bad_cursor(a))?,
-        None => (0, Cursor::START),
+            .ok_or_else(|| bad_cursor(a)),
+        None => Ok((0, Cursor::START)),
+    }
+}
+
+/// Searches `steps` (as [`step_sources`] lists them) from step `first`'s
+/// cursor `from` on, one budget and `limit` for them all (blocking).
+pub fn search_run(
+    steps: Vec<(String, Vec<Source>)>,
+    first: usize,
+    from: Cursor,
+    pattern: &Pattern,
+    limit: usize,
+) -> Result<RunSearch, Problem> {
+    let total = Budget::default();
+    let started = std::time::Instant::now();
+    let mut out = RunSearch {
+        matches: Vec::new(),
+        next: None,
+        scanned: 0,
     };
-    let (_, steps) = step_sources(&app, id, None).await?;
-    tokio::task::spawn_blocking(move || {
-        let total = Budget::default();
-        let started = std::time::Instant::now();
-        let mut out = RunSearch {
-            matches: Vec::new(),
-            next: None,
-            scanned: 0,
+    for (i, (name, sources)) in steps.into_iter().enumerate().skip(first) {
+        let at = if i == first { from } else { Cursor::START };
+        let left = Budget {
+            bytes: total.bytes.saturating_sub(out.scanned),
+            time: total.time.saturating_sub(started.elapsed()),
         };
-        for (i, (name, sources)) in steps.into_iter().enumerate().skip(first) {
-            let at = if i == first { from } else { Cursor::START };
-            let left = Budget {
-                bytes: total.bytes.saturating_sub(out.scanned),
-                time: total.time.saturating_sub(started.elapsed()),
-            };
-            if out.matches.len() >= limit || left.bytes == 0 || left.time.is_zero() {
-                out.next = Some(format!("{i}:{at}"));
-                break;
-            }
-            let mut chain = Chain::open(&sources).map_err(Problem::store)?;
-            let found = search::search(&mut chain, at, &pattern, limit - out.matches.len(), left)
-                .map_err(io_problem)?;
-            out.scanned += found.scanned;
-            out.matches
-                .extend(found.matches.into_iter().map(|m| RunMatch {
-                    step: name.clone(),
-                    line: m.line,
-                    text: m.text,
-                }));
-            if let Some(next) = found.next {
-                out.next = Some(format!("{i}:{next}"));
-                break;
-            }
+        if out.matches.len() >= limit || left.bytes == 0 || left.time.is_zero() {
+            out.next = Some(format!("{i}:{at}"));
+            break;
         }
-        Ok(Json(out))
-    })
-    .await
-    .map_err(Problem::store)?
+        let mut chain = Chain::open(&sources).map_err(Problem::store)?;
+        let found = search::search(&mut chain, at, pattern, limit - out.matches.len(), left)
+            .map_err(io_problem)?;
+        out.scanned += found.scanned;
+        out.matches
+            .extend(found.matches.into_iter().map(|m| RunMatch {
+                step: name.clone(),
+                line: m.line,
+                text: m.text,
+            }));
+        if let Some(next) = found.next {
+            out.next = Some(format!("{i}:{next}"));
+            break;
+        }
+    }
+    Ok(out)
 }

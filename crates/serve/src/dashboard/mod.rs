@@ -30,6 +30,7 @@ pub mod redeliver;
 pub mod run_log;
 pub mod run_output;
 pub mod run_page;
+pub mod run_search;
 pub mod run_step;
 pub mod runs;
 pub mod schedules;
@@ -177,6 +178,7 @@ pub(crate) fn templates() -> Environment<'static> {
         ("start.html", include_str!("templates/start.html")),
         ("metrics.html", include_str!("templates/metrics.html")),
         ("step.html", include_str!("templates/step.html")),
+        ("run_search.html", include_str!("templates/run_search.html")),
         ("waiting.html", include_str!("templates/waiting.html")),
         ("triggers.html", include_str!("templates/triggers.html")),
         ("backfill.html", include_str!("templates/backfill.html")),
@@ -203,6 +205,7 @@ pub fn router(dash: Dash) -> Router {
         .route("/runs/{id}/events", get(run_page::events))
         .route("/runs/{id}/output", get(run_output::output))
         .route("/runs/{id}/steps/{step}", get(run_step::step))
+        .route("/runs/{id}/search", get(run_search::page))
         .route("/runs/{id}/steps/{step}/log.txt", get(run_log::download))
         .route("/runs/{id}/artifacts/{sha256}", get(artifacts::download))
         .route("/runs/{id}/cancel", post(actions::cancel))
