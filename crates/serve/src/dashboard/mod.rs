@@ -243,7 +243,7 @@ mod tests {
     fn every_template_parses_and_escapes_values() {
         let env = templates();
 
-        assert_eq!(env.templates().count(), 15);
+        assert_eq!(env.templates().count(), 16);
         let html = env
             .get_template("error.html")
             .and_then(|t| {
