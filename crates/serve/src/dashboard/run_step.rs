@@ -87,7 +87,8 @@ fn read(
     } else {
         None
     };
-    let (log, search) = if paths.is_empty() {
+    // Found, the first error's line is opened instead (a redirect).
+    let (log, search) = if paths.is_empty() || matches!(first_error, Some(Some(_))) {
         (Window::default(), None)
     } else {
         (
@@ -137,9 +138,7 @@ pub async fn step(
 ) -> Response {
     let dir = dash.app.launcher.state_dir().to_path_buf();
     let name = step.clone();
-    let asked = std::sync::Arc::new(q);
-    let query = asked.clone();
-    let found = tokio::task::spawn_blocking(move || read(dir, &typed, &name, &query))
+    let found = tokio::task::spawn_blocking(move || read(dir, &typed, &name, &q))
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, STORE, e.to_string()))
         .and_then(|r| r);
