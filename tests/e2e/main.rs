@@ -89,6 +89,7 @@ mod calls;
 mod cli;
 mod completions;
 mod dashboard;
+mod dashboard_editor;
 mod dashboard_form;
 mod dashboard_graph;
 mod dashboard_incremental;
