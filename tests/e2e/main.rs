@@ -80,6 +80,7 @@ mod approval_inputs;
 mod architecture;
 mod backfill;
 mod browser;
+mod browser_editor;
 mod browser_incremental;
 mod browser_live;
 mod browser_run_view;

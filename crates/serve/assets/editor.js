@@ -11,7 +11,6 @@
   const data = JSON.parse(dataEl.textContent);
   const csrf = root.dataset.csrf;
   const DEBOUNCE_MS = 150;
-  const PLAN_MS = 600;
   let isNew = data.new;
 
   // A JSON request of the editor's; the answer's body (a problem's too)
@@ -54,7 +53,7 @@
       li.dataset.code = m.code;
       const go = el('button', 'link', `${m.line}:${m.column}`);
       go.type = 'button';
-      go.setAttribute('aria-label', `Go to line ${m.line}, column ${m.column}`);
+      go.setAttribute('aria-label', `${m.line}:${m.column}, go to line ${m.line}, column ${m.column}`);
       go.addEventListener('click', () => {
         view.dispatch({ selection: { anchor: Math.min(m.from, view.state.doc.length) }, scrollIntoView: true });
         view.focus();
@@ -70,14 +69,11 @@
   // Each change asks again; an answer for an older text is dropped.
   let seq = 0;
   let timer = null;
-  let planTimer = null;
   function changed() {
     seq += 1;
     clearTimeout(timer);
-    clearTimeout(planTimer);
     root.dataset.analyzing = 'true';
     timer = setTimeout(analyze, DEBOUNCE_MS);
-    planTimer = setTimeout(plan, PLAN_MS);
   }
   async function analyze() {
     const mine = seq;
@@ -87,6 +83,9 @@
     else problem(r);
     root.dataset.analyzing = 'false';
     root.dataset.analyzed = String(mine);
+    // The plan follows the diagnostics: of this text, once it checks.
+    if (root.dataset.errors === '0') plan();
+    else plans.replaceChildren(el('p', 'muted', 'The text has errors: fix them to see its plan.'));
   }
 
   const plans = document.getElementById('plans');

@@ -117,6 +117,9 @@ function create(parent, doc, options) {
     lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(),
     indentOnInput(), bracketMatching(), closeBrackets(), highlightActiveLine(),
     highlightSelectionMatches(), lintGutter(), indentUnit.of('  '),
+    // Long lines wrap: at a phone's width no box scrolls sideways (a
+    // scrolling box would need a tab stop of its own).
+    EditorView.lineWrapping,
     wf, syntaxHighlighting(highlighter),
     autocompletion({ override: [options.complete], activateOnTypingDelay: 60 }),
     hoverTooltip(options.hover, { hoverTime: 250 }),
