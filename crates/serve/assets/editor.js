@@ -69,7 +69,11 @@
   // Each change asks again; an answer for an older text is dropped.
   let seq = 0;
   let timer = null;
+  // Typed since the last save (or load): leaving the page asks first.
+  let dirty = false;
+  window.addEventListener('beforeunload', (e) => { if (dirty) e.preventDefault(); });
   function changed() {
+    dirty = true;
     seq += 1;
     clearTimeout(timer);
     root.dataset.analyzing = 'true';
@@ -154,6 +158,7 @@
         a.href = `/workflows/${encodeURIComponent(n)}/start`;
         saved.append(a, ' ');
       }
+      dirty = false;
       isNew = false;
       saveButton.textContent = 'Save';
       versions(r.json.versions);
@@ -209,5 +214,7 @@
     complete, hover, changed, save, label: `Text of ${data.path}`,
   });
   window.wfcEditor = { view };
+  // The first analysis, of the text as loaded (nothing typed yet).
   changed();
+  dirty = false;
 })();

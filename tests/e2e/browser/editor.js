@@ -83,6 +83,12 @@ module.exports = async (t) => {
   await page.waitForFunction(() => document.getElementById('editor').dataset.errors === '0');
   expect((await page.evaluate(() => window.wfcEditor.view.state.doc.toString())).includes('depends on hello\n'), 'completion wrote `hello`');
 
+  // Hovering a step kind shows the language server's docs for it.
+  await page.locator('.cm-content .wf-type').filter({ hasText: /^shell$/ }).first().hover();
+  const hover = page.locator('.cm-tooltip-hover .hover-text');
+  await hover.waitFor();
+  t.result.hover = (await hover.textContent()).slice(0, 80);
+
   // A new default, badly laid out; saved formatted, the old text kept.
   await page.evaluate(() => {
     const v = window.wfcEditor.view;
