@@ -27,15 +27,18 @@ async fn a_typo_shows_its_code_at_once_and_the_fixed_text_saves_and_runs() {
     };
     let latency = &result["latency"];
     println!(
-        "editor: keystroke to diagnostic {}; page load {} ms, again {} ms",
-        latency, result["loadMs"], result["reloadMs"]
+        "editor: keystroke to diagnostic {}; opened {} ms; loads (median of 5) {} (workflows page {})",
+        latency, result["loadMs"], result["reloadMs"], result["workflowsMs"]
     );
     assert!(latency["max"].as_u64().unwrap() <= 500, "{latency}");
     assert!(
         result["code"].as_str().unwrap().starts_with('E'),
         "{result}"
     );
-    assert!(result["reloadMs"].as_u64().unwrap() < 1000, "{result}");
+    assert!(
+        result["reloadMs"]["load"].as_u64().unwrap() < 1000,
+        "{result}"
+    );
 
     // On disk: the formatted text, the one before kept as version 1.
     let file = std::fs::read_to_string(server.path("flows/greet.wf")).unwrap();

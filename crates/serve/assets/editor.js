@@ -122,12 +122,28 @@
       validFor: /^[\w-]*$/,
     };
   }
+  // Markdown as text: fenced blocks as <pre>, `code` as <code>, the rest
+  // as paragraphs; never markup from the server.
+  function markdown(md) {
+    const box = el('div', 'hover-text');
+    md.split(/^```[a-z]*\n?/m).forEach((part, i) => {
+      if (!part.trim()) return;
+      if (i % 2 === 1) { box.append(el('pre', null, part.replace(/\n$/, ''))); return; }
+      for (const para of part.split(/\n\s*\n/)) {
+        if (!para.trim()) continue;
+        const p = el('p');
+        para.split('`').forEach((bit, j) => p.append(j % 2 ? el('code', null, bit) : bit));
+        box.append(p);
+      }
+    });
+    return box;
+  }
   async function hover(v, pos) {
     const r = await ask('/editor/hover', { path: data.path, text: v.state.doc.toString(), offset: pos });
     if (r.status !== 200 || !r.json) return null;
     return {
       pos: r.json.from, end: r.json.to, above: true,
-      create: () => ({ dom: el('div', 'hover-text', r.json.markdown) }),
+      create: () => ({ dom: markdown(r.json.markdown) }),
     };
   }
 

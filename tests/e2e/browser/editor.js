@@ -9,7 +9,7 @@ module.exports = async (t) => {
   await t.login(config.operator);
   await page.setViewportSize({ width: 1440, height: 900 });
 
-  let started = Date.now();
+  const started = Date.now();
   await Promise.all([
     page.waitForURL(/\/edit\/greet\.wf$/),
     page.getByRole('link', { name: 'Edit greet.wf' }).click(),
@@ -121,12 +121,21 @@ module.exports = async (t) => {
   await page.getByRole('button', { name: 'Create' }).click();
   await page.locator('#editor-saved').filter({ hasText: /^Created/ }).waitFor();
   t.result.loadMs = loadMs;
-  started = Date.now();
-  await page.goto('/');
-  await page.waitForLoadState('load');
-  t.result.workflowsMs = Date.now() - started;
-  started = Date.now();
-  await page.goto('/edit/greet.wf');
-  await page.waitForLoadState('load');
-  t.result.reloadMs = Date.now() - started;
+  // Page loads, assets cached: the median of 5 by the Navigation Timing
+  // API (the answer's end, DOMContentLoaded, load), beside the workflows page.
+  const timing = async (url) => {
+    const all = [];
+    for (let i = 0; i < 5; i++) {
+      await page.goto(url);
+      await page.waitForLoadState('load');
+      all.push(await page.evaluate(() => new Promise((resolve) => setTimeout(() => {
+        const n = performance.getEntriesByType('navigation')[0];
+        resolve({ html: n.responseEnd, ready: n.domContentLoadedEventEnd, load: n.loadEventEnd });
+      }, 0))));
+    }
+    const median = (k) => Math.round(all.map((x) => x[k]).sort((a, b) => a - b)[2]);
+    return { html: median('html'), ready: median('ready'), load: median('load') };
+  };
+  t.result.workflowsMs = await timing('/');
+  t.result.reloadMs = await timing('/edit/greet.wf');
 };
