@@ -114,6 +114,10 @@ module.exports = async (t) => {
   await page.goto('/');
   await Promise.all([page.waitForURL(/\/edit$/), page.getByRole('link', { name: /new workflow/i }).click()]);
   t.result.newAxe = await t.axe('new workflow');
+  await page.setViewportSize({ width: 390, height: 844 });
+  t.result.newAxe.phone = await t.axe('new workflow at 390 px');
+  await t.phone('new workflow');
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByLabel(/File, relative/).fill('made/hello.wf');
   await page.getByRole('radio', { name: /blank/ }).check();
   await Promise.all([page.waitForURL(/\/edit\/made\/hello\.wf\?template=blank$/), page.getByRole('button', { name: /open in the editor/i }).click()]);
