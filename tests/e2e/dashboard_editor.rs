@@ -195,6 +195,28 @@ async fn an_operator_edits_saves_and_restores_a_served_file() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), FLOWS);
+
+    // A page still on the text saved before the restore is refused: the
+    // file changed since it was opened. From the text as it is, it saves.
+    let stale = saved["base"].as_str().unwrap();
+    let body = json!({"path": "greet.wf", "text": fixed, "base": stale});
+    let (status, refused) = ask(&http, &server, &ops, "save", body).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (StatusCode::CONFLICT, Some("API006")),
+        "{refused}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FLOWS);
+    let opened = html
+        .split("\"base\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let body = json!({"path": "greet.wf", "text": fixed, "base": opened});
+    let (status, ok) = ask(&http, &server, &ops, "save", body).await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

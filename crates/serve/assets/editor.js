@@ -12,6 +12,8 @@
   const csrf = root.dataset.csrf;
   const DEBOUNCE_MS = 150;
   let isNew = data.new;
+  // The hash of the file's text this editor started from (null: new).
+  let base = data.base;
 
   // A JSON request of the editor's; the answer's body (a problem's too)
   // and its status.
@@ -161,7 +163,7 @@
     saveButton.disabled = true;
     saved.className = '';
     saved.textContent = 'Saving…';
-    const r = await ask('/editor/save', { path: data.path, text: text(), format: format.checked, create: isNew });
+    const r = await ask('/editor/save', { path: data.path, text: text(), format: format.checked, create: isNew, base });
     saveButton.disabled = false;
     if (r.status === 200 || r.status === 201) {
       if (r.json.text !== text()) {
@@ -176,11 +178,15 @@
       }
       dirty = false;
       isNew = false;
+      base = r.json.base;
       saveButton.textContent = 'Save';
       versions(r.json.versions);
       return;
     }
     problem(r);
+    // Changed by someone else since: the next save replaces it, as the
+    // message says.
+    if (r.status === 409 && r.json && r.json.code === 'API006') base = null;
     const diags = (r.json && r.json.diagnostics) || [];
     if (diags.length) {
       // The files API's form (`wfc check --format json`): lines and columns.

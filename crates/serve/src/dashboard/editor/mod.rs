@@ -70,6 +70,20 @@ pub struct EditBody {
     /// `save`: the file must not exist yet (a new workflow).
     #[serde(default)]
     pub create: bool,
+    /// `save`: the [`text_hash`] of the file's text the editor started
+    /// from; a file changed since (by another editor, the API) is not
+    /// replaced unless it is left out.
+    #[serde(default)]
+    pub base: Option<String>,
+}
+
+/// The SHA-256 of a text, in hex: what the page says it started from.
+pub fn text_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `403` of a request that is not an operator's.
@@ -325,7 +339,9 @@ pub async fn edit_page(
         Ok(r) => r,
         Err(p) => return dash.error(p.code.status(), p.code.id(), &p.detail, Some(&session)),
     };
-    let data = json!({ "path": path, "text": text, "versions": versions, "new": new });
+    let base = (!new).then(|| text_hash(&text));
+    let data =
+        json!({ "path": path, "text": text, "versions": versions, "new": new, "base": base });
     dash.render(
         "editor.html",
         "workflows",

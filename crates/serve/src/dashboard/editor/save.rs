@@ -2,13 +2,15 @@
 //! written exactly as `PUT /api/v1/files/{path}` writes ([`files::write`]:
 //! checked — errors refuse it with their codes and places, nothing
 //! written —, atomic, the replaced text kept as a version, served at
-//! once); and a kept version's text read back, to restore it by saving.
+//! once), unless the file changed since the editor opened it; and a kept
+//! version's text read back, to restore it by saving.
 
 use super::{admit, operator, EditBody};
 use crate::api::files::blocking;
 use crate::dashboard::session::Session;
 use crate::dashboard::Dash;
 use crate::files::{self, Mode};
+use crate::problem::{Code, Problem};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,6 +37,9 @@ pub async fn save(
     let state = dash.app.launcher.state_dir().to_path_buf();
     let written = blocking(move || {
         let target = files::resolve(&catalog, &body.path)?;
+        if let Some(base) = &body.base {
+            unchanged_since(&state, &target, base)?;
+        }
         // Formatting is the formatter's or nothing: a text that does not
         // parse is written as typed (and refused by the check).
         let text = match body.format {
@@ -55,12 +60,44 @@ pub async fn save(
                 false => StatusCode::OK,
             };
             let mut answer = serde_json::to_value(&written).unwrap_or_default();
+            answer["base"] = super::text_hash(&text).into();
             answer["text"] = text.into();
             answer["versions"] = serde_json::to_value(versions).unwrap_or_default();
             (status, Json(answer)).into_response()
         }
         Err(p) => p.into_response(),
     }
+}
+
+/// Refuses (`409` `API006`) when `target`'s text is no longer the one
+/// whose hash is `base`: someone saved it (or deleted it) since the
+/// editor opened it. A guard against a stale page, not a lock: a write
+/// between this look and the save's own is still taken.
+fn unchanged_since(
+    state: &std::path::Path,
+    target: &files::Target,
+    base: &str,
+) -> Result<(), Problem> {
+    let now = match files::read(state, target, None) {
+        Ok(t) => Some(t.text),
+        Err(p) if p.code == Code::NotFound => None,
+        Err(p) => return Err(p),
+    };
+    if now.as_deref().map(super::text_hash).as_deref() == Some(base) {
+        return Ok(());
+    }
+    let what = match now {
+        Some(_) => "was changed",
+        None => "was deleted",
+    };
+    Err(Problem::new(
+        Code::Conflict,
+        format!(
+            "{} {what} since this editor opened it; nothing was written. Open it again to see \
+             the change, or save again to replace it with this text",
+            target.path
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
