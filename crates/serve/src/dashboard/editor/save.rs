@@ -19,10 +19,11 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
-/// `POST /editor/save` (`{path, text, format, create}`): `200` (`201`
-/// created) with what the files API answers plus the `text` written and
-/// the `versions` kept now; refused, the problem (`API004` with the
-/// diagnostics for a text with errors).
+/// `POST /editor/save` (`{path, text, format, create, base}`): `200`
+/// (`201` created) with what the files API answers plus the `text`
+/// written, its `base` and the `versions` kept now; refused, the problem
+/// (`API004` with the diagnostics for a text with errors, `API006` for a
+/// file changed since `base`).
 pub async fn save(
     State(dash): State<Dash>,
     Extension(session): Extension<Session>,
