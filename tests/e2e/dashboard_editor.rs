@@ -256,6 +256,13 @@ async fn a_new_workflow_from_a_template_is_created_once() {
         (StatusCode::CONFLICT, Some("API142")),
         "{again}"
     );
+    // Served at once, and linked to the editor by its path in its folder.
+    let (_, _, home) = page(&http, &server, "/", &ops.0).await;
+    // (`/` escaped as HTML autoescapes it; the browser reads `/edit/team/hi.wf`.)
+    assert!(home.contains("href=\"/edit/team&#x2f;hi.wf\""), "{home}");
+    let (status, _, html) = page(&http, &server, "/edit/team/hi.wf", &ops.0).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Edit <code>team&#x2f;hi.wf</code>"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
