@@ -25,6 +25,12 @@ module.exports = async (t) => {
   expect(await page.locator('.cm-content .wf-keyword').count() > 3, 'keywords are highlighted');
   expect(await page.locator('.cm-content .wf-string').count() > 0, 'strings are highlighted');
   t.result.axe = { desktop: await t.axe('editor at 1440 px') };
+  // No keyboard trap: Tab indents in the text, Esc then Tab leaves it.
+  await page.locator('.cm-content').focus();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  const left = await page.evaluate(() => document.activeElement.id);
+  expect(left === 'editor-save', `Esc then Tab goes on to Save, not ${left}`);
   await t.shot('editor');
 
   // Keystroke to mark: the time from the key's keydown to the list's
