@@ -195,7 +195,8 @@ async fn run(config: Config) -> Result<(), String> {
         config.rate,
         config.burst,
     );
-    let dash = dashboard::Dash::new(app.clone(), gate.clone(), hooks.clone());
+    let mut dash = dashboard::Dash::new(app.clone(), gate.clone(), hooks.clone());
+    dash.max_body = config.max_body;
     let mcp = mcp::http::router(
         app.clone(),
         gate.clone(),

@@ -120,9 +120,11 @@ async function axe(page, label) {
   // A page's own refusal (a bad key's 401, a bad form's 400) is what some
   // scenarios check; any other failed load (an asset, a fragment) is a bug.
   const expectedStatus = new Set();
+  const expectedFetch = [];
   page.on('response', (r) => {
     const navigation = r.request().isNavigationRequest() && expectedStatus.has(r.status());
-    if (r.status() >= 400 && !navigation) {
+    const fetched = expectedFetch.some(([status, part]) => status === r.status() && r.url().includes(part));
+    if (r.status() >= 400 && !navigation && !fetched) {
       problems.push(`${r.status()} from ${r.request().method()} ${r.url()}`);
     }
   });
@@ -134,6 +136,8 @@ async function axe(page, label) {
     page, config, expect, result: {},
     // Lets a navigation answer `status` (a refusal the scenario checks).
     allow(status) { expectedStatus.add(status); },
+    // Lets a script's request to a URL holding `part` answer `status`.
+    allowFetch(status, part) { expectedFetch.push([status, part]); },
     async login(key) {
       await page.goto('/login');
       await page.getByLabel('API key').fill(key);

@@ -1,4 +1,5 @@
-//! The dashboard's CSS, the run page's scripts and the vendored htmx (`crates/serve/assets/`),
+//! The dashboard's CSS, the run page's and the editor's scripts, the vendored htmx and
+//! CodeMirror (`crates/serve/assets/`),
 //! embedded in the binary: no CDN at run time. Pages link them with
 //! `?v=` and their hash, so they can be cached for a year.
 
@@ -9,7 +10,7 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// Each served file: its name under `/assets/`, its media type, its bytes.
-const FILES: [(&str, &str, &str); 8] = [
+const FILES: [(&str, &str, &str); 10] = [
     (
         "dashboard.css",
         "text/css; charset=utf-8",
@@ -44,6 +45,16 @@ const FILES: [(&str, &str, &str); 8] = [
         "pages.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/pages.js"),
+    ),
+    (
+        "codemirror.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/vendor/codemirror.min.js"),
+    ),
+    (
+        "editor.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/editor.js"),
     ),
     (
         "favicon.svg",

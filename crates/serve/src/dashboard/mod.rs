@@ -8,6 +8,7 @@
 //!   whole: [`run_output`]; a step's log: [`run_log`]; one step: [`run_step`]) and its live events; [`actions`] — its buttons (cancel, pause, approve, reject, resume);
 //! - [`start`] — `/workflows/{name}/start`, the start form (operators);
 //! - [`metrics`] — `/metrics`, per-workflow figures and plots;
+//! - [`editor`] — `/edit/{path}`, a served file in an editor (operators);
 //! - [`assets`] — the CSS and the vendored htmx under `/assets/`.
 //!
 //! Templates are minijinja with HTML autoescaping: a value (a param's
@@ -19,6 +20,7 @@ pub mod ago;
 pub mod artifacts;
 pub mod assets;
 pub mod backfill;
+pub mod editor;
 pub mod gantt;
 pub mod gate_form;
 pub mod gate_retry;
@@ -74,6 +76,8 @@ pub struct Dash {
     /// The webhooks, for a redelivery.
     pub hooks: crate::hooks::Hooks,
     pub sessions: Arc<Sessions>,
+    /// The longest text the editor takes (`--max-body`, as the files API).
+    pub max_body: usize,
     templates: Arc<Environment<'static>>,
 }
 
@@ -84,6 +88,7 @@ impl Dash {
             gate,
             hooks,
             sessions: Arc::default(),
+            max_body: 1024 * 1024,
             templates: Arc::new(templates()),
         }
     }
@@ -184,6 +189,8 @@ pub(crate) fn templates() -> Environment<'static> {
         ("backfill.html", include_str!("templates/backfill.html")),
         ("gate_retry.html", include_str!("templates/gate_retry.html")),
         ("api.html", include_str!("templates/api.html")),
+        ("editor.html", include_str!("templates/editor.html")),
+        ("new.html", include_str!("templates/new.html")),
     ] {
         // Embedded text checked by the tests: a syntax error is a bug here.
         if let Err(e) = env.add_template(name, text) {
@@ -223,6 +230,7 @@ pub fn router(dash: Dash) -> Router {
         )
         .route("/metrics", get(metrics::page))
         .route("/logout", post(session::logout))
+        .merge(editor::routes(dash.max_body))
         .route_layer(axum::middleware::from_fn_with_state(
             dash.clone(),
             session::require,
@@ -243,7 +251,7 @@ mod tests {
     fn every_template_parses_and_escapes_values() {
         let env = templates();
 
-        assert_eq!(env.templates().count(), 16);
+        assert_eq!(env.templates().count(), 18);
         let html = env
             .get_template("error.html")
             .and_then(|t| {

@@ -63,6 +63,11 @@ pub async fn workflows(
         .filter(|w| tag.as_ref().is_none_or(|t| w.tags.contains(t)))
         .collect();
     let tags = all_tags(&dash);
+    // Each served file's path under its folder: the editor's address.
+    let edit_paths = match session.role {
+        crate::keys::Role::Operator => crate::files::served_paths_by_file(&dash.app.catalog),
+        crate::keys::Role::Read => Default::default(),
+    };
     let broken: Vec<FileStatus> = dash
         .app
         .catalog
@@ -133,7 +138,7 @@ pub async fn workflows(
             "workflows.html",
             "workflows",
             Some(&session),
-            minijinja::context! { workflows, broken, tag, tags },
+            minijinja::context! { workflows, broken, tag, tags, edit_paths },
         ),
         Err(e) => dash.error(StatusCode::INTERNAL_SERVER_ERROR, STORE, &e, Some(&session)),
     }
