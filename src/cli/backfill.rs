@@ -8,7 +8,7 @@
 use super::history::StoreArgs;
 use super::say;
 use chrono::{DateTime, Utc};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wfc_language::ir::Trigger;
@@ -210,14 +210,8 @@ fn confirm(slots: &Slots, yes: bool) -> Result<(), ExitCode> {
         ));
         return Err(ExitCode::from(2));
     }
-    eprint!(
-        "start up to {n} run{}? [y/N] ",
-        if n == 1 { "" } else { "s" }
-    );
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
+    let runs = if n == 1 { "run" } else { "runs" };
+    if say::ask_yes(&format!("start up to {n} {runs}?")) {
         Ok(())
     } else {
         say::err("nothing started");

@@ -10,7 +10,7 @@
 use super::history::{store_error, StoreArgs};
 use super::say;
 use clap::{Args, Subcommand};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use wfc_store::delete::{self, DeleteError};
 use wfc_store::{control, Store};
@@ -138,11 +138,7 @@ fn confirm(picked: &[String], before: i64, yes: bool) -> Result<(), ExitCode> {
         ));
         return Err(ExitCode::from(2));
     }
-    eprint!("delete {what} (oldest {})? [y/N] ", picked[0]);
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
+    if say::ask_yes(&format!("delete {what} (oldest {})?", picked[0])) {
         Ok(())
     } else {
         say::err("nothing deleted");

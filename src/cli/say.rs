@@ -77,3 +77,14 @@ pub fn painted(line: &str) {
     text.push('\n');
     write_lines(text.as_bytes());
 }
+
+/// Asks `question` on the terminal (stderr) with `[y/N]`: whether the
+/// answer read from stdin is yes (`y`, `yes`).
+pub fn ask_yes(question: &str) -> bool {
+    use std::io::{BufRead, Write};
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    matches!(answer.trim(), "y" | "Y" | "yes")
+}

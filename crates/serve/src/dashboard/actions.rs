@@ -11,7 +11,6 @@ use super::runs::encode;
 use super::session::Session;
 use super::Dash;
 use crate::api::{gates, resume, runs};
-use crate::auth::Caller;
 use crate::problem::{Code, Problem};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,14 +25,6 @@ pub struct ActForm {
     /// The page to go back to: `/triggers`, else the workflows page.
     #[serde(default)]
     back: String,
-}
-
-/// The session as the API's caller.
-fn caller(session: &Session) -> Caller {
-    Caller {
-        name: session.name.clone(),
-        role: session.role,
-    }
 }
 
 /// Checks the form's token, then `act`: a redirect to the run's page with
@@ -61,7 +52,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     Form(form): Form<ActForm>,
 ) -> Response {
-    let (app, who) = (dash.app.clone(), caller(&session));
+    let (app, who) = (dash.app.clone(), session.caller());
     let run = async move { runs::cancel_run(&app, &who, id).await };
     act(dash, session, form, "cancelled", run).await
 }
@@ -73,7 +64,7 @@ pub async fn pause(
     Path(id): Path<String>,
     Form(form): Form<ActForm>,
 ) -> Response {
-    let (app, who) = (dash.app.clone(), caller(&session));
+    let (app, who) = (dash.app.clone(), session.caller());
     let run = async move { crate::api::pause::pause_run(&app, &who, id).await };
     act(dash, session, form, "paused", run).await
 }
@@ -103,7 +94,7 @@ pub async fn triggers(
         }
     };
     let kind = crate::api::triggers::TriggerKind::default();
-    match crate::api::triggers::change(dash.app.clone(), caller(&session), name, kind, paused).await
+    match crate::api::triggers::change(dash.app.clone(), session.caller(), name, kind, paused).await
     {
         Ok(_) if form.back == "/triggers" => Redirect::to("/triggers").into_response(),
         Ok(_) => Redirect::to("/").into_response(),
@@ -118,7 +109,7 @@ pub async fn resume(
     Path(id): Path<String>,
     Form(form): Form<ActForm>,
 ) -> Response {
-    let (app, who) = (dash.app.clone(), caller(&session));
+    let (app, who) = (dash.app.clone(), session.caller());
     let run = async move { resume::resume_run(&app, &who, id).await };
     act(dash, session, form, "resumed", run).await
 }
@@ -174,7 +165,7 @@ async fn decide(
     if let Some(refused) = super::session::forged(&dash, &session, &form.csrf) {
         return refused;
     }
-    let (app, who) = (dash.app.clone(), caller(&session));
+    let (app, who) = (dash.app.clone(), session.caller());
     let (run, step) = (id.clone(), gate.clone());
     match gates::decide(app, who, id, gate, d, body).await {
         Ok(accepted) => {

@@ -7,7 +7,6 @@
 use super::session::Session;
 use super::Dash;
 use crate::api::backfill::{start, BackfillBody};
-use crate::auth::Caller;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -40,10 +39,7 @@ pub async fn backfill(
     if let Some(refused) = super::session::forged(&dash, &session, &form.csrf) {
         return refused;
     }
-    let caller = Caller {
-        name: session.name.clone(),
-        role: session.role,
-    };
+    let caller = session.caller();
     let body = BackfillBody {
         from: form.from.clone(),
         to: form.to.clone(),

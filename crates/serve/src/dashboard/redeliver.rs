@@ -8,7 +8,6 @@
 use super::runs::encode;
 use super::session::Session;
 use super::Dash;
-use crate::auth::Caller;
 use crate::hooks::deliver::Answer;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,10 +30,7 @@ pub async fn redeliver(
     if let Some(refused) = super::session::forged(&dash, &session, &form.csrf) {
         return refused;
     }
-    let caller = Caller {
-        name: session.name.clone(),
-        role: session.role,
-    };
+    let caller = session.caller();
     match crate::hooks::failed::redeliver_as(&dash.app, &dash.hooks, caller, id).await {
         Ok(Answer::Started { id, .. }) => {
             Redirect::to(&format!("/runs/{}?done=redelivered", encode(&id))).into_response()

@@ -55,6 +55,17 @@ pub struct Session {
     pub key: String,
 }
 
+impl Session {
+    /// The session as the API's caller: its key's name and role, so a form
+    /// acts as the API would for that key.
+    pub fn caller(&self) -> crate::auth::Caller {
+        crate::auth::Caller {
+            name: self.name.clone(),
+            role: self.role,
+        }
+    }
+}
+
 /// The live sessions by id, and the login attempts by client address.
 pub struct Sessions {
     live: Mutex<HashMap<String, (Session, Instant)>>,
