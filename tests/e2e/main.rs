@@ -85,6 +85,7 @@ mod browser_incremental;
 mod browser_live;
 mod browser_log_search;
 mod browser_run_view;
+mod browser_triggers;
 mod browser_waiting;
 mod call_settings;
 mod calls;
