@@ -80,6 +80,7 @@ mod approval_inputs;
 mod architecture;
 mod backfill;
 mod browser;
+mod browser_decide;
 mod browser_editor;
 mod browser_incremental;
 mod browser_live;
