@@ -1,6 +1,6 @@
 //! `GET /runs/{id}/search?q=`: every step's log of a run searched on the
 //! server, as the API's `/api/v1/runs/{id}/search` does (one budget and
-//! [`MATCHES`] matches a page, "More matches" going on), each match a link
+//! `MATCHES` matches a page, "More matches" going on), each match a link
 //! to its line on the step's page. A GET form: no script needed.
 
 use super::run_log::{ansi, Seg};

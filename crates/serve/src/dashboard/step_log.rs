@@ -5,7 +5,7 @@
 //! without script; "first error", `?error=1`, redirects to its line).
 //! Every read is bounded: a window is a page of [`LINES`] lines, a search
 //! [`MATCHES`] matches within the store's budget, a line's number counted
-//! over at most [`COUNT_MAX`] bytes (a line found over [`LINE_MAX`]).
+//! over at most `COUNT_MAX` bytes (a line found over `LINE_MAX`).
 
 use super::run_log::{ansi, LogLine, Seg};
 use super::runs::encode;

@@ -9,7 +9,7 @@
 //! up to [`MAX_BODY`]. Not kept when the hook's params could fill a
 //! `secret` param from it: a secret is never written. Keeping is bounded
 //! per hook in rows ([`wfc_store::failed_deliveries::KEPT`]) and in rate
-//! ([`Hooks::keeping`]): a flood of refused requests costs no more writes.
+//! (`Hooks::keeping`): a flood of refused requests costs no more writes.
 
 use super::deliver::{Answer, Request, Who};
 use super::{carries_credential, Found, Hooks, SIGNATURE};

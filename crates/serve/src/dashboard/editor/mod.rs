@@ -13,7 +13,7 @@
 //!   the page loads into the editor to be saved again (restored).
 //!
 //! Every text is bounded by `--max-body` (`API010`, 413) and analysed on
-//! the blocking pool, a few at a time ([`ANALYSES`]). Errors are
+//! the blocking pool, a few at a time (`ANALYSES`). Errors are
 //! problem+json with the API's codes.
 
 pub mod analysis;
