@@ -49,6 +49,29 @@ fn last_id(c: &Case) -> String {
     r.json()[0]["id"].as_str().unwrap().to_owned()
 }
 
+/// A failed run keeps its own folder (`run.dir`) for `wfc resume`; deleting
+/// the run removes it too, or failing runs fill the temp folder for ever.
+#[test]
+fn a_failed_runs_kept_folder_goes_with_it() {
+    let c = super::workflow(
+        r#"workflow w {
+  step s: shell { run "echo half > $WFC_RUN_DIR/done && echo $WFC_RUN_DIR > where.txt && exit 3" }
+}"#,
+    );
+    let r = c.wfc(["run", "w.wf", "--plain"]).output();
+    assert_eq!(r.code, 1, "{}", r.all());
+    let dir = std::path::PathBuf::from(c.read("where.txt").trim());
+    assert!(
+        dir.join("done").is_file(),
+        "kept to resume: {}",
+        dir.display()
+    );
+    let id = last_id(&c);
+    let r = c.wfc(["runs", "delete", &id]).output();
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}
+
 #[test]
 fn a_run_goes_with_its_rows_logs_and_artifacts_and_only_once() {
     let c = fixture("E0981-run-deleted-twice.wf");

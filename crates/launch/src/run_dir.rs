@@ -4,7 +4,9 @@
 //!
 //! A new run gets a fresh folder under the system temp folder. It is
 //! removed when the run ends, unless asked to keep it (`--keep-run-dir`)
-//! or the run can still be resumed (it is recorded and did not succeed).
+//! or the run can still be resumed (it is recorded and did not succeed);
+//! then it goes with the run's record (`wfc_store`'s retention and delete
+//! read `paths.json` for it).
 //! What the record keeps is `logs/RUN/paths.json` in the state directory.
 
 use crate::LaunchError;

@@ -14,8 +14,8 @@
 //! A pruned run loses its row in `runs` and every row of every table with a
 //! `run_id` column (steps, attempts, events, approvals, plans, triggers…:
 //! found by name, so a table added later is pruned too and a foreign key
-//! never stops the delete), then its log folder `logs/RUN/` and its artifact
-//! folder `artifacts/RUN/`.
+//! never stops the delete), then its log folder `logs/RUN/`, its artifact
+//! folder `artifacts/RUN/` and its own folder (`run.dir`) if still there.
 
 use super::logs::LogPaths;
 use super::Store;
@@ -78,11 +78,13 @@ pub fn prune(store: &Store, policy: &Policy, now_ms: i64) -> Result<Vec<String>,
     Ok(pruned)
 }
 
-/// Removes run `id`'s log and artifact folders (once its rows are gone).
+/// Removes run `id`'s log and artifact folders (once its rows are gone),
+/// and its own folder (`run.dir`), kept while it could be resumed.
 pub(crate) fn remove_files(store: &Store, id: &str) -> Result<(), String> {
     let logs = store.dir().join(LogPaths::new(id).dir());
     let artifacts = crate::artifacts::run_folder(store.dir(), id);
-    for dir in [logs, artifacts] {
+    let own = run_folder(&logs, id);
+    for dir in [Some(logs), Some(artifacts), own].into_iter().flatten() {
         if let Err(e) = std::fs::remove_dir_all(&dir) {
             if e.kind() != std::io::ErrorKind::NotFound {
                 return Err(format!("cannot remove {}: {e}", dir.display()));
@@ -90,6 +92,20 @@ pub(crate) fn remove_files(store: &Store, id: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Run `id`'s own folder as its launch recorded it (`paths.json` in its log
+/// folder, written by `wfc_launch`'s `run_dir`), if wfc made it for this
+/// run (`wfc-run-ID-…`): a folder a hand-edited record names is left alone.
+fn run_folder(logs: &std::path::Path, id: &str) -> Option<std::path::PathBuf> {
+    let text = std::fs::read(logs.join("paths.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let dir = std::path::PathBuf::from(v.get("run_dir")?.as_str()?);
+    let name = dir.file_name()?.to_str()?;
+    name.strip_prefix("wfc-run-")?
+        .strip_prefix(id)?
+        .starts_with('-')
+        .then_some(dir)
 }
 
 /// The ended runs beyond `keep_runs` in their workflow or ended before
@@ -260,5 +276,22 @@ mod tests {
         assert_eq!(ids(&s, "runs"), ["new", "old-running"]);
         assert!(Policy::new(0, 0).is_off());
         assert!(prune(&s, &Policy::new(0, 0), i64::MAX).unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_a_folder_wfc_made_for_the_run_is_named_for_removal() {
+        let logs = tempfile::tempdir().unwrap();
+        let said = |dir: &str| {
+            let text = serde_json::json!({ "run_dir": dir }).to_string();
+            std::fs::write(logs.path().join("paths.json"), text).unwrap();
+            run_folder(logs.path(), "r1")
+        };
+        let own = "/tmp/wfc-run-r1-AbC123";
+        assert_eq!(said(own), Some(std::path::PathBuf::from(own)));
+        assert_eq!(said("/home/me/project"), None);
+        assert_eq!(said("/tmp/wfc-run-r10-AbC123"), None, "another run's");
+        assert_eq!(said("/tmp/wfc-run-r1"), None);
+        std::fs::remove_file(logs.path().join("paths.json")).unwrap();
+        assert_eq!(run_folder(logs.path(), "r1"), None);
     }
 }
