@@ -22,10 +22,13 @@ use wfc_plan::{InstanceId, Value};
 
 /// What a step task tells the scheduler.
 pub enum Event {
+    /// `recorded`, if given, is answered once the recorder has it: the
+    /// attempt's log header is then known before its first line.
     AttemptStarted {
         id: InstanceId,
         attempt: u32,
         at: SystemTime,
+        recorded: Option<tokio::sync::oneshot::Sender<()>>,
     },
     AttemptEnded {
         id: InstanceId,
@@ -266,7 +269,13 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, mut job: Job) {
             if k == 1 {
                 if checked {
                     let (id, attempt, at) = (job.id, base + 1, SystemTime::now());
-                    let _ = job.tx.send(Event::AttemptStarted { id, attempt, at });
+                    let recorded = None;
+                    let _ = job.tx.send(Event::AttemptStarted {
+                        id,
+                        attempt,
+                        at,
+                        recorded,
+                    });
                 }
                 let _ = job.tx.send(Event::AttemptEnded {
                     id: job.id,
@@ -290,11 +299,19 @@ pub async fn run_step(exec: Arc<dyn Execute>, spec: StepSpec, mut job: Job) {
         // The scheduler records the first attempt as it starts the step,
         // unless it starts after a wait.
         if k > 1 || job.first_wait.is_some() || reasks.is_some() || checked {
+            // Its output goes to the log straight from the process, not
+            // through the scheduler: the attempt's header is registered first.
+            let (recorded, ack) = tokio::sync::oneshot::channel();
             let _ = job.tx.send(Event::AttemptStarted {
                 id: job.id,
                 attempt: base + k,
                 at,
+                recorded: Some(recorded),
             });
+            tokio::select! {
+                _ = ack => {}
+                _ = job.cancel.cancelled() => {}
+            }
         }
         let mut ctx = StepContext::new(job.cancel.clone()).with_masker(job.masker.clone());
         let (limit, cut) = deadlines.attempt_limit(job.timeout);
@@ -672,6 +689,7 @@ pub async fn wait_approval(
         id: job.id,
         attempt: 1,
         at,
+        recorded: None,
     });
     // A gate resumed in a later session waits out what is left of its
     // timeout, from its first wait: none, if it passed meanwhile.

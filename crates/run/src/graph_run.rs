@@ -517,10 +517,18 @@ impl Runner<'_> {
     /// Handles one event; returns whether a loop iteration slot was freed.
     fn handle(&mut self, g: &mut GraphRun, ev: Event) -> bool {
         match ev {
-            Event::AttemptStarted { id, attempt, at } => {
+            Event::AttemptStarted {
+                id,
+                attempt,
+                at,
+                recorded,
+            } => {
                 g.steps[id].attempts = attempt;
                 let key = self.key(g, id);
                 self.recorder.attempt_started(&key, attempt, at);
+                if let Some(r) = recorded {
+                    let _ = r.send(());
+                }
                 false
             }
             Event::Waiting { id, why, wake } => {

@@ -319,7 +319,16 @@ impl Runner<'_> {
         attempt: u32,
     ) -> SystemTime {
         let at = SystemTime::now();
-        self.handle(g, Event::AttemptStarted { id: v, attempt, at });
+        let recorded = None;
+        self.handle(
+            g,
+            Event::AttemptStarted {
+                id: v,
+                attempt,
+                at,
+                recorded,
+            },
+        );
         at
     }
 }
