@@ -288,3 +288,60 @@ async fn a_flood_of_bad_signatures_keeps_a_bounded_few_and_a_forged_one_stays_re
     assert!(server.runs().await.is_empty());
     assert!(!server.path("shipped.txt").exists());
 }
+
+/// A body over `--max-body` to a served hook: `413`, listed with its size
+/// and why nothing of it is kept; one sent in chunks without a length is
+/// read only up to the limit, and listed too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_the_limit_is_refused_and_listed_unread() {
+    let server = Server::start(&[("release.wf", UNSET)], &["--max-body", "1024"]);
+    let body = format!("{{\"version\": \"{}\"}}", "9".repeat(4000));
+    let (status, _, answer) = hook(&server, "/release", &body, &[]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(answer["code"], "API010", "{answer}");
+    let listed = failed(&server, "release").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let d = &listed[0];
+    assert_eq!(d["status"], 413, "{d}");
+    assert_eq!(d["code"], "API010", "{d}");
+    assert_eq!(d["redeliverable"], false, "{d}");
+    let reason = d["reason"].as_str().unwrap();
+    let size = body.len();
+    assert!(
+        reason.contains(&format!("{size} bytes, over `--max-body` (1024 bytes)")),
+        "{reason}"
+    );
+    assert!(d["not_kept"].as_str().unwrap().contains("not read"), "{d}");
+
+    // Chunked, no length: the server stops reading at the limit.
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let head = "POST /hooks/release HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        s.write_all(head.as_bytes()).unwrap();
+        let chunk = "a".repeat(800);
+        for _ in 0..3 {
+            // The server may answer (and close) before all is sent.
+            let _ = s.write_all(format!("{:x}\r\n{chunk}\r\n", chunk.len()).as_bytes());
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let listed = failed(&server, "release").await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let reasons: Vec<&str> = listed
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"its body is over `--max-body` (1024 bytes)"),
+        "{reasons:?}"
+    );
+    assert!(server.runs().await.is_empty());
+}

@@ -192,8 +192,8 @@ async fn run(config: Config) -> Result<(), String> {
         app.catalog.clone(),
         launcher.clone(),
         gate.clone(),
-        config.rate,
-        config.burst,
+        (config.rate, config.burst),
+        config.max_body,
     );
     let mut dash = dashboard::Dash::new(app.clone(), gate.clone(), hooks.clone());
     dash.max_body = config.max_body;
@@ -270,8 +270,7 @@ async fn run(config: Config) -> Result<(), String> {
         .route("/healthz", axum::routing::get(ops::health))
         .route("/readyz", axum::routing::get(ops::ready))
         .with_state(ops);
-    let router = api::router(app, gate, config.max_body, hooks.clone())
-        .merge(hooks::router(hooks, config.max_body));
+    let router = api::router(app, gate, config.max_body, hooks.clone()).merge(hooks::router(hooks));
     let router = router.merge(ops);
     let router = router.merge(dashboard::router(dash));
     let router = router

@@ -40,13 +40,46 @@ impl Hooks {
         code: &str,
         reason: &str,
     ) {
+        let kept = match unkept_because(found, request) {
+            Some(why) => Err(why),
+            None => Ok(kept_request(found, request)),
+        };
+        self.keep(found, request, status, code, reason, kept).await;
+    }
+
+    /// Keeps that a request to `found`'s hook was refused for a body of
+    /// `size` bytes (`None`: unknown, read past the limit) over
+    /// `--max-body`: listed, its body never read whole, so not kept.
+    pub(super) async fn keep_too_large(&self, found: &Found, request: &Request, size: Option<u64>) {
+        let size = size.map_or_else(String::new, |n| format!(" {n} bytes,"));
+        let reason = format!(
+            "its body is{size} over `--max-body` ({} bytes)",
+            self.max_body
+        );
+        let code = Code::TooLarge;
+        let (status, id) = (code.status(), code.id());
+        let not_kept = Err("its body was not read: it is over `--max-body`".to_owned());
+        self.keep(found, request, status, id, &reason, not_kept)
+            .await;
+    }
+
+    /// Keeps a refused request, with what is kept of it (or why nothing is).
+    async fn keep(
+        &self,
+        found: &Found,
+        request: &Request,
+        status: StatusCode,
+        code: &str,
+        reason: &str,
+        kept: Result<KeptRequest, String>,
+    ) {
         if self.keeping.check_key(&request.path).is_err() {
             tracing::debug!(hook = %request.path, "too many failed deliveries this second: not kept");
             return;
         }
-        let (kept, not_kept) = match unkept_because(found, request) {
-            Some(why) => (None, Some(why)),
-            None => (Some(kept_request(found, request)), None),
+        let (kept, not_kept) = match kept {
+            Ok(k) => (Some(k), None),
+            Err(why) => (None, Some(why)),
         };
         let d = FailedDelivery {
             id: new_id(),

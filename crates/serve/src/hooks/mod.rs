@@ -120,17 +120,19 @@ pub struct Hooks {
     /// Deliveries being started now, each behind its own lock: a retry
     /// that comes meanwhile waits for it, then finds its run.
     delivering: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// The largest body a delivery may have (`--max-body`).
+    max_body: usize,
 }
 
 impl Hooks {
     /// Hooks of `catalog`'s workflows, each limited to `rate` requests per second with
-    /// bursts of `burst`.
+    /// bursts of `burst`, and to bodies of `max_body` bytes.
     pub fn new(
         catalog: Arc<Catalog>,
         launcher: Launcher,
         gate: Gate,
-        rate: u32,
-        burst: u32,
+        (rate, burst): (u32, u32),
+        max_body: usize,
     ) -> Hooks {
         Hooks {
             catalog,
@@ -140,18 +142,18 @@ impl Hooks {
             keeping: auth::limiter(KEEP_RATE, KEEP_BURST),
             refused: Arc::default(),
             delivering: Arc::default(),
+            max_body,
         }
     }
 }
 
-/// The hook routes, with bodies limited to `max_body` bytes.
-pub fn router(hooks: Hooks, max_body: usize) -> Router {
+/// The hook routes. Bodies are limited by [`receive`] itself, to
+/// `Hooks::max_body` bytes: one too large to a served hook is kept.
+pub fn router(hooks: Hooks) -> Router {
     crate::problem::traced(
         Router::new()
             .route(&format!("{PREFIX}/{{*path}}"), post(receive))
             .with_state(hooks)
-            .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
-            .layer(axum::extract::DefaultBodyLimit::max(max_body))
             .layer(axum::middleware::from_fn(crate::problem::plain_errors)),
     )
 }
@@ -243,7 +245,7 @@ pub async fn receive(
     RawQuery(query): RawQuery,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, Problem> {
     let path = format!("/{path}");
     tracing::trace!(target: "wfc::timing", "hook: received");
@@ -253,12 +255,28 @@ pub async fn receive(
             format!("no served workflow has `on webhook \"{path}\"`"),
         ));
     };
-    let request = Request {
+    let mut request = Request {
         path,
         query,
         headers,
-        body,
+        body: Bytes::new(),
         redelivery: None,
+    };
+    request.body = match read_body(body, &request.headers, hooks.max_body).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge(size)) => {
+            hooks.keep_too_large(&found, &request, size).await;
+            return Err(Problem::new(
+                Code::TooLarge,
+                format!("the body is over --max-body ({} bytes)", hooks.max_body),
+            ));
+        }
+        Err(BodyError::Read(e)) => {
+            return Err(Problem::new(
+                Code::BadRequest,
+                format!("the body could not be read: {e}"),
+            ))
+        }
     };
     let who = Who::Sender(auth::client_of(&extensions));
     Ok(hooks.deliver(&found, request, who).await)
@@ -329,6 +347,37 @@ fn started_answer(id: String, replay: bool) -> Response {
         response.headers_mut().insert(REPLAY, value);
     }
     response
+}
+
+/// Why a delivery's body was not read.
+enum BodyError {
+    /// Over the limit: its size, if `Content-Length` said it.
+    TooLarge(Option<u64>),
+    Read(String),
+}
+
+/// The body, at most `max` bytes: one whose `Content-Length` says more is
+/// not read at all, one that turns out longer is read no further.
+async fn read_body(
+    body: axum::body::Body,
+    headers: &HeaderMap,
+    max: usize,
+) -> Result<Bytes, BodyError> {
+    let said = (headers.get(header::CONTENT_LENGTH))
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if said.is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge(said));
+    }
+    let mut stream = body.into_data_stream();
+    let mut read = Vec::new();
+    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+        let chunk = chunk.map_err(|e| BodyError::Read(e.to_string()))?;
+        if read.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge(None));
+        }
+        read.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(read))
 }
 
 /// The delivery a request is, if its sender names one: the hook's path and
