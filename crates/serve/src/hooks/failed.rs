@@ -44,7 +44,8 @@ impl Hooks {
             Some(why) => Err(why),
             None => Ok(kept_request(found, request)),
         };
-        self.keep(found, request, status, code, reason, kept).await;
+        self.keep(found, request, (status, code, reason), kept)
+            .await;
     }
 
     /// Keeps that a request to `found`'s hook was refused for a body of
@@ -59,20 +60,20 @@ impl Hooks {
         let code = Code::TooLarge;
         let (status, id) = (code.status(), code.id());
         let not_kept = Err("its body was not read: it is over `--max-body`".to_owned());
-        self.keep(found, request, status, id, &reason, not_kept)
+        self.keep(found, request, (status, id, &reason), not_kept)
             .await;
     }
 
-    /// Keeps a refused request, with what is kept of it (or why nothing is).
+    /// Keeps a request refused as `answered` (its status, code and why),
+    /// with what is kept of it (or why nothing is).
     async fn keep(
         &self,
         found: &Found,
         request: &Request,
-        status: StatusCode,
-        code: &str,
-        reason: &str,
+        answered: (StatusCode, &str, &str),
         kept: Result<KeptRequest, String>,
     ) {
+        let (status, code, reason) = answered;
         if self.keeping.check_key(&request.path).is_err() {
             tracing::debug!(hook = %request.path, "too many failed deliveries this second: not kept");
             return;
