@@ -147,13 +147,15 @@ impl Hooks {
     }
 }
 
-/// The hook routes. Bodies are limited by [`receive`] itself, to
-/// `Hooks::max_body` bytes: one too large to a served hook is kept.
+/// The hook routes, with bodies read up to `Hooks::max_body` bytes: one
+/// larger to a served hook is refused by [`receive`], and kept.
 pub fn router(hooks: Hooks) -> Router {
+    let max_body = hooks.max_body;
     crate::problem::traced(
         Router::new()
             .route(&format!("{PREFIX}/{{*path}}"), post(receive))
             .with_state(hooks)
+            .layer(axum::extract::DefaultBodyLimit::max(max_body))
             .layer(axum::middleware::from_fn(crate::problem::plain_errors)),
     )
 }
@@ -245,7 +247,7 @@ pub async fn receive(
     RawQuery(query): RawQuery,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
-    body: axum::body::Body,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Problem> {
     let path = format!("/{path}");
     tracing::trace!(target: "wfc::timing", "hook: received");
@@ -262,21 +264,18 @@ pub async fn receive(
         body: Bytes::new(),
         redelivery: None,
     };
-    request.body = match read_body(body, &request.headers, hooks.max_body).await {
+    request.body = match body {
         Ok(body) => body,
-        Err(BodyError::TooLarge(size)) => {
-            hooks.keep_too_large(&found, &request, size).await;
+        Err(refused) if refused.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let said = (request.headers.get(header::CONTENT_LENGTH))
+                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+            hooks.keep_too_large(&found, &request, said).await;
             return Err(Problem::new(
                 Code::TooLarge,
                 format!("the body is over --max-body ({} bytes)", hooks.max_body),
             ));
         }
-        Err(BodyError::Read(e)) => {
-            return Err(Problem::new(
-                Code::BadRequest,
-                format!("the body could not be read: {e}"),
-            ))
-        }
+        Err(refused) => return Err(Problem::new(Code::BadRequest, refused.body_text())),
     };
     let who = Who::Sender(auth::client_of(&extensions));
     Ok(hooks.deliver(&found, request, who).await)
@@ -347,37 +346,6 @@ fn started_answer(id: String, replay: bool) -> Response {
         response.headers_mut().insert(REPLAY, value);
     }
     response
-}
-
-/// Why a delivery's body was not read.
-enum BodyError {
-    /// Over the limit: its size, if `Content-Length` said it.
-    TooLarge(Option<u64>),
-    Read(String),
-}
-
-/// The body, at most `max` bytes: one whose `Content-Length` says more is
-/// not read at all, one that turns out longer is read no further.
-async fn read_body(
-    body: axum::body::Body,
-    headers: &HeaderMap,
-    max: usize,
-) -> Result<Bytes, BodyError> {
-    let said = (headers.get(header::CONTENT_LENGTH))
-        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    if said.is_some_and(|n| n > max as u64) {
-        return Err(BodyError::TooLarge(said));
-    }
-    let mut stream = body.into_data_stream();
-    let mut read = Vec::new();
-    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-        let chunk = chunk.map_err(|e| BodyError::Read(e.to_string()))?;
-        if read.len() + chunk.len() > max {
-            return Err(BodyError::TooLarge(None));
-        }
-        read.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(read))
 }
 
 /// The delivery a request is, if its sender names one: the hook's path and
